@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../platform/config.ts';
+import { startServiceRuntime, untilSignal } from '../service-runtime.ts';
+
+export function registerIngest(program: Command): void {
+  program
+    .command('ingest')
+    .description('Run the ingest role alone: MQTT telemetry → validation → InfluxDB (spool while it is down), with metrics on HTTP.')
+    .addHelpText(
+      'after',
+      `
+Environment: MQTT_URL (unset: embedded broker on MQTT_PORT), MQTT_CLIENT_ID, MQTT_SHARE_GROUP,
+INFLUX_URL, INFLUX_DATABASE, INFLUX_TOKEN, DATABASE_URL, PROGNOS_DATA_DIR, PROGNOS_HTTP_PORT.
+Metrics: GET /metrics (Prometheus text). Rejections: prognos rejects.`,
+    )
+    .action(async () => {
+      const config = loadConfig();
+      const rt = await startServiceRuntime(config);
+      rt.logger.info({ broker: rt.ingest.brokerUrl, http: rt.httpUrl }, 'ingest running');
+      process.stdout.write(`prognos ingest: broker ${rt.ingest.brokerUrl}, metrics ${rt.httpUrl}/metrics\n`);
+      await untilSignal();
+      await rt.stop();
+    });
+}

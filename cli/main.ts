@@ -1,0 +1,34 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../platform/config.ts';
+import { PrognosError } from '../platform/errors.ts';
+import { registerIngest } from './commands/ingest.ts';
+import { registerRejects } from './commands/rejects.ts';
+import { registerServices } from './commands/services.ts';
+import { registerSimulate } from './commands/simulate.ts';
+import { registerStart } from './commands/start.ts';
+
+const program = new Command('prognos')
+  .description('Predictive-maintenance service assistant: telemetry in, visits before failures out.')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerStart(program);
+registerIngest(program);
+registerSimulate(program);
+registerRejects(program);
+registerServices(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  if (err instanceof ConfigError) {
+    process.stderr.write(`prognos: configuration error: ${err.message}\n`);
+    process.exit(2);
+  }
+  if (err instanceof PrognosError) {
+    process.stderr.write(`prognos: ${err.code}: ${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
+}

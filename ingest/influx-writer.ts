@@ -1,0 +1,213 @@
+import type { Clock } from '../platform/clock.ts';
+import { isPrognosError } from '../platform/errors.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { IngestMetrics } from './ingest-metrics.ts';
+import type { Spool } from './spool.ts';
+
+/** What the writer needs of InfluxDB: one batched line-protocol write. */
+export interface LineSink {
+  write(lines: string): Promise<void>;
+}
+
+export interface InfluxWriterOptions {
+  sink: LineSink;
+  spool: Spool;
+  clock: Clock;
+  logger: Logger;
+  metrics: IngestMetrics;
+  /** Lines per write; a full buffer flushes at once. */
+  batchSize: number;
+  /** A partial buffer flushes this long after its first line. */
+  flushMs: number;
+  /** Quick retries of a failed write before the batch goes to the spool. Default 2. */
+  retries?: number;
+  /** Called with each line InfluxDB refuses (400) even when written on its own. */
+  onRejectedLine: (line: string, why: string) => Promise<void>;
+}
+
+interface Pending {
+  lines: string[];
+  done: (() => void)[];
+  failed: ((err: unknown) => void)[];
+}
+
+/**
+ * Batches lines to InfluxDB. {@link write} resolves once its lines are durable: in InfluxDB,
+ * or fsync'd in the spool while InfluxDB is down. Batches leave in acceptance order, one at a
+ * time; once anything is spooled, later batches queue behind it in the spool until the replay
+ * has drained it, so InfluxDB receives everything in order.
+ */
+export class InfluxWriter {
+  private buffer: Pending = { lines: [], done: [], failed: [] };
+  private cancelTimer: (() => void) | null = null;
+  /** The serial lane every batch and mode switch runs on. */
+  private lane: Promise<void> = Promise.resolve();
+  private spooling = false;
+  private replaying: Promise<void> | null = null;
+  private stopped = false;
+  private readonly sleepers = new Set<() => void>();
+
+  constructor(private readonly o: InfluxWriterOptions) {}
+
+  /** Starts replaying whatever an earlier run left in the spool. */
+  start(): void {
+    if (!this.o.spool.isEmpty) {
+      this.spooling = true;
+      this.ensureReplay();
+    }
+  }
+
+  write(lines: string[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const b = this.buffer;
+      for (const l of lines) b.lines.push(l);
+      b.done.push(resolve);
+      b.failed.push(reject);
+      if (b.lines.length >= this.o.batchSize) this.flush();
+      else if (!this.cancelTimer) this.cancelTimer = this.o.clock.setTimer(() => this.flush(), this.o.flushMs);
+    });
+  }
+
+  /** Sends the buffer now; resolves when every batch so far is durable. */
+  flush(): Promise<void> {
+    this.cancelTimer?.();
+    this.cancelTimer = null;
+    const batch = this.buffer;
+    if (batch.lines.length > 0) {
+      this.buffer = { lines: [], done: [], failed: [] };
+      this.lane = this.lane.then(() => this.persist(batch));
+    }
+    return this.lane;
+  }
+
+  get isSpooling(): boolean {
+    return this.spooling;
+  }
+
+  /** Flushes what is buffered, then stops the replay (the spool keeps the rest for next time). */
+  async stop(): Promise<void> {
+    await this.flush();
+    this.stopped = true;
+    for (const wake of this.sleepers) wake();
+    await this.replaying;
+  }
+
+  private async persist(batch: Pending): Promise<void> {
+    const body = batch.lines.join('\n');
+    try {
+      if (!this.spooling && (await this.tryWrite(batch.lines, body))) {
+        // written (tryWrite counted it)
+      } else {
+        await this.o.spool.append(body);
+        this.o.metrics.spooled += batch.lines.length;
+        if (!this.spooling) this.o.logger.warn({ lines: batch.lines.length }, 'InfluxDB unavailable: spooling to disk');
+        this.spooling = true;
+        this.ensureReplay();
+      }
+      for (const d of batch.done) d();
+    } catch (err) {
+      // Only the disk failing gets here; the messages stay unacknowledged and are redelivered.
+      this.o.logger.error({ err }, 'could not persist a batch');
+      for (const f of batch.failed) f(err);
+    }
+  }
+
+  /** True when written; false when InfluxDB is unavailable after the quick retries. */
+  private async tryWrite(lines: string[], body: string): Promise<boolean> {
+    const retries = this.o.retries ?? 2;
+    for (let attempt = 0; ; attempt++) {
+      const t0 = performance.now();
+      try {
+        await this.o.sink.write(body);
+        this.o.metrics.observeWrite(performance.now() - t0);
+        this.o.metrics.written += lines.length;
+        return true;
+      } catch (err) {
+        if (isPrognosError(err, 'PRG_INFLUX_REJECTED')) {
+          await this.writeEachLine(lines);
+          return true;
+        }
+        this.o.metrics.writeErrors++;
+        if (attempt >= retries) return false;
+        await this.sleep(100 * 4 ** attempt);
+      }
+    }
+  }
+
+  /**
+   * A 400 names one bad line but may still have stored the others. Writing line by line
+   * (idempotent) tells exactly which lines InfluxDB refuses, and those become dead letters.
+   */
+  private async writeEachLine(lines: string[]): Promise<void> {
+    for (const line of lines) {
+      try {
+        await this.o.sink.write(line);
+        this.o.metrics.written++;
+      } catch (err) {
+        if (!isPrognosError(err, 'PRG_INFLUX_REJECTED')) throw err;
+        await this.o.onRejectedLine(line, err.message);
+      }
+    }
+  }
+
+  private ensureReplay(): void {
+    if (this.replaying || this.stopped) return;
+    this.replaying = this.replay().finally(() => {
+      this.replaying = null;
+    });
+  }
+
+  private async replay(): Promise<void> {
+    let backoff = 500;
+    while (!this.stopped) {
+      const segment = await this.o.spool.oldest();
+      if (!segment) {
+        // Switch back to direct writes on the lane, so no batch is between "empty" and the switch.
+        let drained = false;
+        await (this.lane = this.lane.then(() => {
+          drained = this.o.spool.isEmpty;
+          if (drained) this.spooling = false;
+        }));
+        if (drained) {
+          this.o.logger.info('spool drained: writing to InfluxDB directly again');
+          return;
+        }
+        continue;
+      }
+      try {
+        for (const frame of segment.frames) {
+          await this.replayFrame(frame);
+        }
+        this.o.spool.remove(segment.id);
+        backoff = 500;
+      } catch {
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, 15_000);
+      }
+    }
+  }
+
+  private async replayFrame(frame: string): Promise<void> {
+    const lines = frame.split('\n');
+    try {
+      await this.o.sink.write(frame);
+      this.o.metrics.written += lines.length;
+    } catch (err) {
+      if (!isPrognosError(err, 'PRG_INFLUX_REJECTED')) throw err;
+      await this.writeEachLine(lines);
+    }
+    this.o.metrics.replayed += lines.length;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        cancel();
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const cancel = this.o.clock.setTimer(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+}

@@ -1,0 +1,108 @@
+import type { Clock } from '../platform/clock.ts';
+import type { DataQualityListener } from './data-quality.ts';
+import type { DataQualityStore } from './data-quality-store.ts';
+import type { DeadLetterStore } from './dead-letter-store.ts';
+import type { IngestMetrics } from './ingest-metrics.ts';
+import type { InfluxWriter } from './influx-writer.ts';
+import { readingToLine } from './line-protocol.ts';
+import type { LivenessMonitor } from './liveness-monitor.ts';
+import { type Reading, type RejectReason, validateReading } from './payload-schema.ts';
+import type { SeqGapDetector } from './seq-gap-detector.ts';
+import { type DeviceRef, parseTelemetryTopic } from './topics.ts';
+
+export interface IngestLimits {
+  maxPayloadBytes: number;
+  maxReadingsPerMessage: number;
+  maxFutureMs: number;
+  maxPastMs: number;
+}
+
+export interface IngestPipelineDeps {
+  writer: InfluxWriter;
+  deadLetters: DeadLetterStore;
+  dataQuality: DataQualityStore;
+  seq: SeqGapDetector;
+  liveness: LivenessMonitor;
+  metrics: IngestMetrics;
+  clock: Clock;
+  limits: IngestLimits;
+  /** Told of every accepted reading, after it is durable (feature windows hang off this). */
+  onReadings?: (ref: DeviceRef, readings: readonly Reading[]) => void;
+  onDataQuality?: DataQualityListener;
+}
+
+/**
+ * One MQTT message in, durable results out. {@link accept} resolves when every reading of the
+ * message is in InfluxDB or the spool and every rejected part is in the dead-letter table —
+ * only then may the message be acknowledged. It never throws for bad input; it rejects only
+ * when the store itself failed, and then the message must stay unacknowledged.
+ */
+export class IngestPipeline {
+  constructor(private readonly d: IngestPipelineDeps) {}
+
+  async accept(topic: string, payload: Buffer): Promise<void> {
+    const { metrics, limits } = this.d;
+    metrics.messages++;
+    const ref = parseTelemetryTopic(topic);
+    if (!ref) return this.reject(topic, null, 'bad_topic', `topic must be prognos/<tenant>/<device>/telemetry with ids [A-Za-z0-9._-]{1,64}`, payload);
+    if (payload.length > limits.maxPayloadBytes) {
+      return this.reject(topic, ref, 'payload_too_large', `${payload.length} bytes > limit ${limits.maxPayloadBytes}`, payload);
+    }
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(payload.toString('utf8'));
+    } catch (err) {
+      return this.reject(topic, ref, 'malformed_json', (err as Error).message, payload);
+    }
+    const items = Array.isArray(decoded) ? decoded : [decoded];
+    if (items.length === 0 || items.length > limits.maxReadingsPerMessage) {
+      return this.reject(topic, ref, 'too_many_readings', `${items.length} readings; allowed 1..${limits.maxReadingsPerMessage}`, payload);
+    }
+    metrics.readingsReceived += items.length;
+
+    const now = this.d.clock.now();
+    const window = { now, maxFutureMs: limits.maxFutureMs, maxPastMs: limits.maxPastMs };
+    const lines: string[] = [];
+    const accepted: Reading[] = [];
+    const stored: Promise<void>[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const result = validateReading(items[i], window);
+      if (!result.ok) {
+        const { reason, detail } = result.rejection;
+        const where = items.length > 1 ? `[${i}] ` : '';
+        const part = items.length > 1 ? JSON.stringify(items[i]) ?? 'undefined' : payload;
+        stored.push(this.reject(topic, ref, reason, where + detail, part));
+        continue;
+      }
+      lines.push(readingToLine(ref, result.reading));
+      accepted.push(result.reading);
+      this.track(ref, result.reading, now, stored);
+    }
+    if (lines.length > 0) stored.push(this.d.writer.write(lines));
+    await Promise.all(stored);
+    if (accepted.length > 0) this.d.onReadings?.(ref, accepted);
+  }
+
+  private track(ref: DeviceRef, reading: Reading, now: number, stored: Promise<void>[]): void {
+    const events = [];
+    if (reading.seq !== undefined) {
+      const e = this.d.seq.observe(ref.tenant, ref.device, reading.seq, now);
+      if (e) events.push(e);
+    }
+    const live = this.d.liveness.observe(ref.tenant, ref.device, reading.ts, now);
+    if (live) events.push(live);
+    for (const e of events) {
+      if (e.kind === 'seq_gap') {
+        this.d.metrics.seqGaps++;
+        this.d.metrics.seqMissing += e.detail.missing;
+      }
+      stored.push(this.d.dataQuality.record(e));
+      this.d.onDataQuality?.(e);
+    }
+  }
+
+  private reject(topic: string, ref: DeviceRef | null, reason: RejectReason, detail: string, payload: Buffer | string): Promise<void> {
+    this.d.metrics.reject(reason);
+    return this.d.deadLetters.record({ topic, tenant: ref?.tenant ?? null, device: ref?.device ?? null, reason, detail, payload });
+  }
+}

@@ -1,0 +1,144 @@
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Config } from '../platform/config.ts';
+import { PrognosError } from '../platform/errors.ts';
+import type { Logger } from '../platform/logger.ts';
+import { telemetrySubscription } from './topics.ts';
+
+/** Persists one message; resolves when it may be acknowledged. */
+export type MessageHandler = (topic: string, payload: Buffer) => Promise<void>;
+
+export interface MqttSourceOptions {
+  mqtt: Config['mqtt'] & { url: string };
+  /** Unacknowledged messages held at once (MQTT 5 receive maximum; TCP back-pressure past it). */
+  maxInFlight: number;
+  /** How long the broker keeps our session and backlog while we are away. Default 7 days. */
+  sessionExpirySeconds?: number;
+  handler: MessageHandler;
+  logger: Logger;
+}
+
+type SendPacket = (packet: { cmd: string; messageId?: number }, cb?: (err?: Error) => void, ...rest: unknown[]) => void;
+
+/**
+ * The one owner of ingest's connection to an external broker: QoS 1, persistent session,
+ * optional shared-subscription group, and acknowledgement only after persistence.
+ *
+ * MQTT.js hands incoming messages over one at a time and will not read the next until the
+ * current one's PUBACK is sent (customHandleAcks → handleMessage → puback). Holding that
+ * callback until InfluxDB answers would persist one message per round trip. So the handler
+ * accepts each message at once, and the PUBACK itself is held back: the client's packet
+ * writer is wrapped so a PUBACK leaves only when its message is durable. Acks may leave out
+ * of order, which MQTT allows. The broker stops sending at our receive maximum; past
+ * `maxInFlight` we also stop reading the socket.
+ */
+export class MqttSource {
+  private client: MqttClient | null = null;
+  /** Message id → its persistence, until the held PUBACK picks it up. */
+  private readonly persisting = new Map<number, Promise<void>>();
+  private readonly outstanding = new Set<Promise<void>>();
+  private inFlight = 0;
+  private resumeReading: (() => void) | null = null;
+  private closing = false;
+  connected = false;
+
+  constructor(private readonly o: MqttSourceOptions) {}
+
+  async start(): Promise<void> {
+    const { mqtt: m } = this.o;
+    const options: IClientOptions = {
+      clientId: m.clientId,
+      clean: false,
+      protocolVersion: m.protocolVersion,
+      username: m.username,
+      password: m.password,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      resubscribe: false,
+      customHandleAcks: (topic, payload, packet, cb) => this.onMessage(topic, payload, packet as { messageId: number; qos: number }, cb),
+      ...(m.protocolVersion === 5
+        ? { properties: { sessionExpiryInterval: this.o.sessionExpirySeconds ?? 7 * 86400, receiveMaximum: Math.min(this.o.maxInFlight, 65535) } }
+        : {}),
+    };
+    const client = mqtt.connect(m.url, options);
+    this.client = client;
+    this.gatePubacks(client);
+    client.on('connect', (connack) => {
+      this.connected = true;
+      this.o.logger.info({ url: m.url, sessionPresent: connack.sessionPresent }, 'MQTT connected');
+      // Subscriptions are re-made from this one place after every reconnect.
+      const filter = telemetrySubscription(m.shareGroup);
+      client.subscribe(filter, { qos: 1 }, (err) => {
+        if (err) this.o.logger.error({ err, filter }, 'MQTT subscribe failed');
+      });
+    });
+    client.on('close', () => {
+      if (this.connected && !this.closing) this.o.logger.warn('MQTT connection closed; reconnecting');
+      this.connected = false;
+    });
+    client.on('error', (err) => this.o.logger.error({ err: err.message }, 'MQTT error'));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new PrognosError('PRG_MQTT_CONNECT_FAILED', `${m.url}: no CONNACK within 10 s`));
+      }, 10_000);
+      client.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    }).catch(async (err) => {
+      await this.client?.endAsync(true);
+      throw err;
+    });
+  }
+
+  /** Finishes persisting and acknowledging what is in hand, then disconnects (the session stays). */
+  async stop(): Promise<void> {
+    this.closing = true;
+    await Promise.allSettled([...this.outstanding]);
+    // Let the last PUBACKs reach the socket before the DISCONNECT.
+    await new Promise((r) => setImmediate(r));
+    await this.client?.endAsync(false);
+    this.client = null;
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight;
+  }
+
+  private onMessage(topic: string, payload: Buffer, packet: { messageId: number; qos: number }, cb: (error: Error | number, code?: number) => void): void {
+    if (this.closing) return; // unacknowledged: the broker redelivers it to the next session
+    this.inFlight++;
+    const done = this.o.handler(topic, payload).finally(() => {
+      this.inFlight--;
+      this.outstanding.delete(done);
+      if (this.resumeReading && this.inFlight < this.o.maxInFlight) {
+        const resume = this.resumeReading;
+        this.resumeReading = null;
+        resume();
+      }
+    });
+    this.outstanding.add(done);
+    this.persisting.set(packet.messageId, done);
+    if (this.inFlight < this.o.maxInFlight) cb(0);
+    else this.resumeReading = () => cb(0);
+  }
+
+  private gatePubacks(client: MqttClient): void {
+    const internal = client as unknown as { _sendPacket: SendPacket };
+    const send = internal._sendPacket.bind(client);
+    internal._sendPacket = (packet, cb, ...rest) => {
+      const id = packet.messageId;
+      const persisted = packet.cmd === 'puback' && id !== undefined ? this.persisting.get(id) : undefined;
+      if (!persisted) return send(packet, cb, ...rest);
+      this.persisting.delete(id!);
+      cb?.();
+      persisted.then(
+        () => send(packet),
+        (err: unknown) => {
+          // Unacknowledged messages come back only on a new connection: make one.
+          this.o.logger.error({ err, messageId: id }, 'message not persisted; reconnecting so the broker redelivers it');
+          client.stream?.destroy();
+        },
+      );
+    };
+  }
+}
