@@ -122,6 +122,24 @@ export class MqttSource {
     else this.resumeReading = () => cb(0);
   }
 
+  /**
+   * A batch's PUBACKs all become due in the same tick; corking the socket turns thousands of
+   * tiny writes into one.
+   */
+  private corked = false;
+  private sendCorked(client: MqttClient, send: () => void): void {
+    const stream = client.stream;
+    if (!this.corked && stream && !stream.destroyed) {
+      this.corked = true;
+      stream.cork();
+      setImmediate(() => {
+        this.corked = false;
+        stream.uncork();
+      });
+    }
+    send();
+  }
+
   private gatePubacks(client: MqttClient): void {
     const internal = client as unknown as { _sendPacket: SendPacket };
     const send = internal._sendPacket.bind(client);
@@ -132,7 +150,7 @@ export class MqttSource {
       this.persisting.delete(id!);
       cb?.();
       persisted.then(
-        () => send(packet),
+        () => this.sendCorked(client, () => send(packet)),
         (err: unknown) => {
           // Unacknowledged messages come back only on a new connection: make one.
           this.o.logger.error({ err, messageId: id }, 'message not persisted; reconnecting so the broker redelivers it');
