@@ -6,6 +6,11 @@ import type { RejectReason } from './payload-schema.ts';
 /** Raw payload kept per rejection, at most this many bytes. */
 export const PAYLOAD_EXCERPT_BYTES = 2048;
 
+/** PostgreSQL text cannot hold NUL; the excerpt is for people, and payload_bytes says what was cut. */
+function storableText(s: string): string {
+  return s.replaceAll('\u0000', '\uFFFD');
+}
+
 export interface DeadLetter {
   topic: string;
   tenant: string | null;
@@ -50,13 +55,13 @@ export class DeadLetterStore {
             const bytes = typeof r.payload === 'string' ? Buffer.from(r.payload) : r.payload;
             return {
               received_at: r.at,
-              topic: r.topic.slice(0, 512),
+              topic: storableText(r.topic.slice(0, 512)),
               tenant: r.tenant,
               device: r.device,
               reason: r.reason,
-              detail: r.detail.slice(0, 1000),
-              // Postgres text cannot hold NUL; the excerpt is for people, the length says what was cut.
-              payload_excerpt: bytes.subarray(0, PAYLOAD_EXCERPT_BYTES).toString('utf8').replaceAll('\u0000', '\uFFFD'),
+              // Parser messages quote the bad input, so the detail is as untrusted as the payload.
+              detail: storableText(r.detail.slice(0, 1000)),
+              payload_excerpt: storableText(bytes.subarray(0, PAYLOAD_EXCERPT_BYTES).toString('utf8')),
               payload_bytes: bytes.length,
             };
           }),

@@ -54,7 +54,7 @@ export class IngestMetrics {
       seqGaps: this.seqGaps,
       seqMissing: this.seqMissing,
       dataGaps: this.dataGaps,
-      ...this.gauges(),
+      gauges: this.gauges(),
     };
   }
 

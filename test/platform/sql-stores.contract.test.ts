@@ -73,7 +73,7 @@ for (const engine of engines) {
       await Promise.all([
         store.record({ topic: 'prognos/a/d1/telemetry', tenant: 'a', device: 'd1', reason: 'malformed_json', detail: 'Unexpected token', payload: '{bad' }),
         store.record({ topic: 'prognos/a/d2/telemetry', tenant: 'a', device: 'd2', reason: 'payload_too_large', detail: '10000 bytes', payload: big }),
-        store.record({ topic: 'weird/topic', tenant: null, device: null, reason: 'bad_topic', detail: 'x', payload: Buffer.from([0x7b, 0x00, 0x7d]) }),
+        store.record({ topic: 'weird/topic', tenant: null, device: null, reason: 'bad_topic', detail: 'Unexpected token \u0000 in JSON', payload: Buffer.from([0x7b, 0x00, 0x7d]) }),
       ]);
       const all = await store.list();
       assert.equal(all.length, 3);
