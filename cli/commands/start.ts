@@ -44,13 +44,17 @@ export function registerStart(program: Command): void {
       if (fleet) out(`  simulator     ${devices} machines, seed ${opts.seed}, ${opts.speed}× equipment time (tenant demo)`);
       out(`  rejected payloads: npx prognos rejects`);
       const every = Number(opts.summaryEvery) * 1000;
-      const timer = every > 0 ? setInterval(() => out(summaryLine(rt.ingest.metrics.snapshot())), every) : null;
+      const line = () => {
+        const sim = (fleet as SimulatedFleet | null)?.stats();
+        return summaryLine(rt.ingest.metrics.snapshot()) + (sim ? `  | simulator: failures ${sim.failures}, maintenance ${sim.maintenance}, repairs ${sim.repairs}` : '');
+      };
+      const timer = every > 0 ? setInterval(() => out(line()), every) : null;
       await untilSignal();
       if (timer) clearInterval(timer);
       out('stopping…');
       await (fleet as SimulatedFleet | null)?.stop();
       await rt.stop();
-      out(summaryLine(rt.ingest.metrics.snapshot()));
+      out(line());
     });
 }
 
