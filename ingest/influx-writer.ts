@@ -25,10 +25,24 @@ export interface InfluxWriterOptions {
   onRejectedLine: (line: string, why: string) => Promise<void>;
 }
 
+/** One batch: its lines and the one promise every writer of those lines holds. */
 interface Pending {
   lines: string[];
-  done: (() => void)[];
-  failed: ((err: unknown) => void)[];
+  durable: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+function newBatch(): Pending {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const durable = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Callers attach their own handlers; this keeps a batch nobody waits on from being "unhandled".
+  durable.catch(() => undefined);
+  return { lines: [], durable, resolve, reject };
 }
 
 /**
@@ -38,7 +52,7 @@ interface Pending {
  * has drained it, so InfluxDB receives everything in order.
  */
 export class InfluxWriter {
-  private buffer: Pending = { lines: [], done: [], failed: [] };
+  private buffer: Pending = newBatch();
   private cancelTimer: (() => void) | null = null;
   /** The serial lane every batch and mode switch runs on. */
   private lane: Promise<void> = Promise.resolve();
@@ -57,15 +71,17 @@ export class InfluxWriter {
     }
   }
 
-  write(lines: string[]): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const b = this.buffer;
-      for (const l of lines) b.lines.push(l);
-      b.done.push(resolve);
-      b.failed.push(reject);
-      if (b.lines.length >= this.o.batchSize) this.flush();
-      else if (!this.cancelTimer) this.cancelTimer = this.o.clock.setTimer(() => this.flush(), this.o.flushMs);
-    });
+  /**
+   * Adds lines to the current batch and returns that batch's promise. Every caller of one batch
+   * shares one promise: per message there is no promise or closure to keep alive until the
+   * batch is durable (they used to be most of ingest's garbage-collection work).
+   */
+  write(lines: readonly string[]): Promise<void> {
+    const b = this.buffer;
+    for (const l of lines) b.lines.push(l);
+    if (b.lines.length >= this.o.batchSize) void this.flush();
+    else if (!this.cancelTimer) this.cancelTimer = this.o.clock.setTimer(() => void this.flush(), this.o.flushMs);
+    return b.durable;
   }
 
   /** Sends the buffer now; resolves when every batch so far is durable. */
@@ -74,7 +90,7 @@ export class InfluxWriter {
     this.cancelTimer = null;
     const batch = this.buffer;
     if (batch.lines.length > 0) {
-      this.buffer = { lines: [], done: [], failed: [] };
+      this.buffer = newBatch();
       this.lane = this.lane.then(() => this.persist(batch));
     }
     return this.lane;
@@ -104,11 +120,11 @@ export class InfluxWriter {
         this.spooling = true;
         this.ensureReplay();
       }
-      for (const d of batch.done) d();
+      batch.resolve();
     } catch (err) {
       // Only the disk failing gets here; the messages stay unacknowledged and are redelivered.
       this.o.logger.error({ err }, 'could not persist a batch');
-      for (const f of batch.failed) f(err);
+      batch.reject(err);
     }
   }
 

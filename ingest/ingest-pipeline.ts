@@ -38,12 +38,15 @@ export interface IngestPipelineDeps {
  * when the store itself failed, and then the message must stay unacknowledged.
  */
 export class IngestPipeline {
+  /** Topic → device, remembered: a fleet publishes on the same few thousand topics all day. */
+  private readonly devices = new Map<string, DeviceRef | null>();
+
   constructor(private readonly d: IngestPipelineDeps) {}
 
-  async accept(topic: string, payload: Buffer): Promise<void> {
+  accept(topic: string, payload: Buffer): Promise<void> {
     const { metrics, limits } = this.d;
     metrics.messages++;
-    const ref = parseTelemetryTopic(topic);
+    const ref = this.device(topic);
     if (!ref) return this.reject(topic, null, 'bad_topic', `topic must be prognos/<tenant>/<device>/telemetry with ids [A-Za-z0-9._-]{1,64}`, payload);
     if (payload.length > limits.maxPayloadBytes) {
       return this.reject(topic, ref, 'payload_too_large', `${payload.length} bytes > limit ${limits.maxPayloadBytes}`, payload);
@@ -64,26 +67,42 @@ export class IngestPipeline {
     const window = { now, maxFutureMs: limits.maxFutureMs, maxPastMs: limits.maxPastMs };
     const lines: string[] = [];
     const accepted: Reading[] = [];
-    const stored: Promise<void>[] = [];
+    // Side stores (rejections inside an array, data-quality events) are rare; the common
+    // message holds only its batch's shared promise.
+    let side: Promise<void>[] | null = null;
     for (let i = 0; i < items.length; i++) {
       const result = validateReading(items[i], window);
       if (!result.ok) {
         const { reason, detail } = result.rejection;
         const where = items.length > 1 ? `[${i}] ` : '';
         const part = items.length > 1 ? JSON.stringify(items[i]) ?? 'undefined' : payload;
-        stored.push(this.reject(topic, ref, reason, where + detail, part));
+        (side ??= []).push(this.reject(topic, ref, reason, where + detail, part));
         continue;
       }
       lines.push(readingToLine(ref, result.reading));
       accepted.push(result.reading);
-      this.track(ref, result.reading, now, stored);
+      const stored = this.track(ref, result.reading, now);
+      if (stored) (side ??= []).push(stored);
     }
-    if (lines.length > 0) stored.push(this.d.writer.write(lines));
-    await Promise.all(stored);
-    if (accepted.length > 0) this.d.onReadings?.(ref, accepted);
+    const durable = lines.length > 0 ? this.d.writer.write(lines) : null;
+    const all = side === null ? durable : Promise.all(durable ? [durable, ...side] : side).then(() => undefined);
+    if (!all) return Promise.resolve();
+    const onReadings = this.d.onReadings;
+    return onReadings && accepted.length > 0 ? all.then(() => onReadings(ref, accepted)) : all;
   }
 
-  private track(ref: DeviceRef, reading: Reading, now: number, stored: Promise<void>[]): void {
+  private device(topic: string): DeviceRef | null {
+    let ref = this.devices.get(topic);
+    if (ref === undefined) {
+      ref = parseTelemetryTopic(topic);
+      if (this.devices.size >= 100_000) this.devices.clear();
+      this.devices.set(topic, ref);
+    }
+    return ref;
+  }
+
+  /** Seq and liveness tracking; returns the store's promise when an event was raised. */
+  private track(ref: DeviceRef, reading: Reading, now: number): Promise<void> | null {
     const events = [];
     if (reading.seq !== undefined) {
       const e = this.d.seq.observe(ref.tenant, ref.device, reading.seq, now);
@@ -91,6 +110,8 @@ export class IngestPipeline {
     }
     const live = this.d.liveness.observe(ref.tenant, ref.device, reading.ts, now);
     if (live) events.push(live);
+    if (events.length === 0) return null;
+    const stored: Promise<void>[] = [];
     for (const e of events) {
       if (e.kind === 'seq_gap') {
         this.d.metrics.seqGaps++;
@@ -99,6 +120,7 @@ export class IngestPipeline {
       stored.push(this.d.dataQuality.record(e));
       this.d.onDataQuality?.(e);
     }
+    return Promise.all(stored).then(() => undefined);
   }
 
   private reject(topic: string, ref: DeviceRef | null, reason: RejectReason, detail: string, payload: Buffer | string): Promise<void> {

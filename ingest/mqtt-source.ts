@@ -35,7 +35,7 @@ export class MqttSource {
   private client: MqttClient | null = null;
   /** Message id → its persistence, until the held PUBACK picks it up. */
   private readonly persisting = new Map<number, Promise<void>>();
-  private readonly outstanding = new Set<Promise<void>>();
+  private readonly idleWaiters: (() => void)[] = [];
   private inFlight = 0;
   private resumeReading: (() => void) | null = null;
   private closing = false;
@@ -93,7 +93,7 @@ export class MqttSource {
   /** Finishes persisting and acknowledging what is in hand, then disconnects (the session stays). */
   async stop(): Promise<void> {
     this.closing = true;
-    await Promise.allSettled([...this.outstanding]);
+    if (this.inFlight > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
     // Let the last PUBACKs reach the socket before the DISCONNECT.
     await new Promise((r) => setImmediate(r));
     await this.client?.endAsync(false);
@@ -107,19 +107,25 @@ export class MqttSource {
   private onMessage(topic: string, payload: Buffer, packet: { messageId: number; qos: number }, cb: (error: Error | number, code?: number) => void): void {
     if (this.closing) return; // unacknowledged: the broker redelivers it to the next session
     this.inFlight++;
-    const done = this.o.handler(topic, payload).finally(() => {
-      this.inFlight--;
-      this.outstanding.delete(done);
-      if (this.resumeReading && this.inFlight < this.o.maxInFlight) {
-        const resume = this.resumeReading;
-        this.resumeReading = null;
-        resume();
-      }
-    });
-    this.outstanding.add(done);
-    this.persisting.set(packet.messageId, done);
-    if (this.inFlight < this.o.maxInFlight) cb(0);
-    else this.resumeReading = () => cb(0);
+    const persisted = this.o.handler(topic, payload);
+    this.persisting.set(packet.messageId, persisted);
+    if (this.inFlight < this.o.maxInFlight) return cb(0);
+    // Its PUBACK handler attaches only when reading resumes; until then a failure is expected, not unhandled.
+    persisted.catch(() => undefined);
+    this.resumeReading = () => cb(0);
+  }
+
+  /** Called once per message when its persistence settles (acknowledged or not). */
+  private settled(count: number): void {
+    this.inFlight -= count;
+    if (this.resumeReading && this.inFlight < this.o.maxInFlight) {
+      const resume = this.resumeReading;
+      this.resumeReading = null;
+      resume();
+    }
+    if (this.inFlight === 0) {
+      for (const wake of this.idleWaiters.splice(0)) wake();
+    }
   }
 
   /**
@@ -140,20 +146,39 @@ export class MqttSource {
     send();
   }
 
+
   private gatePubacks(client: MqttClient): void {
     const internal = client as unknown as { _sendPacket: SendPacket };
     const send = internal._sendPacket.bind(client);
+    // Messages of one batch share one persistence promise: their PUBACKs wait in one list
+    // behind one callback.
+    const waiting = new Map<Promise<void>, { cmd: string; messageId?: number }[]>();
     internal._sendPacket = (packet, cb, ...rest) => {
       const id = packet.messageId;
       const persisted = packet.cmd === 'puback' && id !== undefined ? this.persisting.get(id) : undefined;
       if (!persisted) return send(packet, cb, ...rest);
       this.persisting.delete(id!);
       cb?.();
+      const list = waiting.get(persisted);
+      if (list) {
+        list.push(packet);
+        return;
+      }
+      const acks = [packet];
+      waiting.set(persisted, acks);
       persisted.then(
-        () => this.sendCorked(client, () => send(packet)),
+        () => {
+          waiting.delete(persisted);
+          this.sendCorked(client, () => {
+            for (const ack of acks) send(ack);
+          });
+          this.settled(acks.length);
+        },
         (err: unknown) => {
+          waiting.delete(persisted);
+          this.settled(acks.length);
           // Unacknowledged messages come back only on a new connection: make one.
-          this.o.logger.error({ err, messageId: id }, 'message not persisted; reconnecting so the broker redelivers it');
+          this.o.logger.error({ err, messages: acks.length }, 'messages not persisted; reconnecting so the broker redelivers them');
           client.stream?.destroy();
         },
       );

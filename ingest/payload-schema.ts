@@ -100,15 +100,42 @@ export interface TimeWindow {
   readonly maxPastMs: number;
 }
 
+/**
+ * The common case checked by hand: an epoch-ms reading whose every field is as the schema
+ * wants. Returns null for anything else, which then goes through the zod schema for the verdict
+ * and the reason. It never accepts what the schema rejects (a property test holds it to that);
+ * it exists because zod per reading was a fifth of ingest's CPU.
+ */
+export function quickReading(raw: unknown): { ts: number; seq: number | undefined; metrics: Record<string, number> } | null {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
+  const r = raw as { ts?: unknown; seq?: unknown; metrics?: unknown };
+  const { ts, seq, metrics } = r;
+  if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0) return null;
+  if (seq !== undefined && (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0)) return null;
+  if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics)) return null;
+  let n = 0;
+  for (const name in metrics) {
+    const v = (metrics as Record<string, unknown>)[name];
+    if (typeof v !== 'number' || !Number.isFinite(v) || !METRIC_NAME.test(name) || RESERVED_METRIC_NAMES.has(name)) return null;
+    n++;
+  }
+  if (n === 0 || n > MAX_METRICS_PER_READING || Object.getPrototypeOf(metrics) !== Object.prototype) return null;
+  return { ts, seq, metrics: metrics as Record<string, number> };
+}
+
 /** Validates one decoded reading. Never throws. */
 export function validateReading(raw: unknown, window: TimeWindow): { ok: true; reading: Reading } | { ok: false; rejection: Rejection } {
-  const parsed = ReadingSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path.length ? issue.path.map(String).join('.') : '(root)';
-    return { ok: false, rejection: { reason: reasonFor(raw, issue), detail: `${where}: ${issue.message}` } };
+  let checked: { ts: number | string; seq: number | undefined; metrics: Record<string, number> } | null = quickReading(raw);
+  if (!checked) {
+    const parsed = ReadingSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const where = issue.path.length ? issue.path.map(String).join('.') : '(root)';
+      return { ok: false, rejection: { reason: reasonFor(raw, issue), detail: `${where}: ${issue.message}` } };
+    }
+    checked = { ts: parsed.data.ts, seq: parsed.data.seq, metrics: parsed.data.metrics };
   }
-  const { ts, seq, metrics } = parsed.data;
+  const { ts, seq, metrics } = checked;
   const ms = typeof ts === 'number' ? ts : Date.parse(ts);
   if (!Number.isFinite(ms)) return { ok: false, rejection: { reason: 'bad_timestamp', detail: `ts: cannot be read as a time` } };
   if (ms > window.now + window.maxFutureMs) {

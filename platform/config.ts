@@ -38,13 +38,13 @@ export const EnvSchema = z.object({
   MQTT_CLIENT_ID: z.string().regex(safeId, 'must match [A-Za-z0-9._-]{1,64}').default('prognos-ingest-1'),
   /** Shared-subscription group; several ingest processes with the same group split the load. */
   MQTT_SHARE_GROUP: z.string().regex(safeId, 'must match [A-Za-z0-9._-]{1,64}').optional(),
-  /** How many unacknowledged messages ingest holds at once (MQTT 5 receive maximum). */
-  INGEST_MAX_IN_FLIGHT: intFromEnv(1, 65535).default(20000),
+  /** How many unacknowledged messages ingest holds at once (MQTT 5 receive maximum); keep it at least twice the batch size. */
+  INGEST_MAX_IN_FLIGHT: intFromEnv(1, 65535).default(5000),
   INGEST_MAX_PAYLOAD_BYTES: intFromEnv(64, 16 * 1024 * 1024).default(256 * 1024),
   INGEST_MAX_READINGS_PER_MESSAGE: intFromEnv(1, 100000).default(1000),
   INGEST_MAX_FUTURE_MS: intFromEnv(0, 365 * 86400_000).default(5 * 60_000),
   INGEST_MAX_PAST_MS: intFromEnv(0, 100 * 365 * 86400_000).default(30 * 86400_000),
-  INGEST_BATCH_SIZE: intFromEnv(1, 1_000_000).default(5000),
+  INGEST_BATCH_SIZE: intFromEnv(1, 1_000_000).default(2500),
   INGEST_FLUSH_MS: intFromEnv(1, 60_000).default(50),
   /** Bound of the on-disk spool; when full, ingest stops acking and the broker holds the rest. */
   INGEST_SPOOL_MAX_BYTES: intFromEnv(1024, Number.MAX_SAFE_INTEGER).default(1024 * 1024 * 1024),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type RejectReason, validateReading } from '../../ingest/payload-schema.ts';
+import fc from 'fast-check';
+import { quickReading, ReadingSchema, type RejectReason, validateReading } from '../../ingest/payload-schema.ts';
 
 const now = Date.parse('2026-11-24T10:00:00Z');
 const window = { now, maxFutureMs: 5 * 60_000, maxPastMs: 30 * 86400_000 };
@@ -52,4 +53,24 @@ for (const [name, raw, reason] of cases) {
 test('too many metrics in one reading is rejected', () => {
   const metrics = Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`m${i}`, i]));
   assert.equal(rejectReason({ ts: now, metrics }), 'bad_metric_count');
+});
+
+test('the hand-written fast path never accepts what the schema rejects, and agrees when it accepts', () => {
+  const name = fc.oneof(fc.constantFrom('v', 'vibration_rms', 'time', 'device', 'a b', 'a,b', '1x', 'x.y-z', '__proto__', 'constructor', ''), fc.string({ maxLength: 6 }));
+  const value = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(Number.NaN, Infinity, 'NaN', '1', true, null), fc.string({ maxLength: 3 }));
+  const ts = fc.oneof(fc.integer({ min: -5, max: 2 ** 53 + 5 }), fc.double(), fc.constantFrom('2026-11-24T10:00:00Z', 'x', null), fc.constant(undefined));
+  const seq = fc.oneof(fc.constant(undefined), fc.integer({ min: -3, max: 1e6 }), fc.double(), fc.constantFrom('5', null));
+  const reading = fc.record({ ts, seq, metrics: fc.oneof(fc.dictionary(name, value, { maxKeys: 4 }), fc.constantFrom(null, [], 'x')) }, { requiredKeys: [] });
+  fc.assert(
+    fc.property(fc.oneof(reading, fc.anything()), (raw) => {
+      const quick = quickReading(raw);
+      if (quick === null) return;
+      const schema = ReadingSchema.safeParse(raw);
+      assert.ok(schema.success, `fast path accepted what the schema rejects: ${JSON.stringify(raw)}`);
+      assert.equal(quick.ts, schema.data.ts);
+      assert.equal(quick.seq, schema.data.seq);
+      assert.deepEqual(quick.metrics, schema.data.metrics);
+    }),
+    { numRuns: 20_000 },
+  );
 });
