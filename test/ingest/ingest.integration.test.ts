@@ -197,6 +197,8 @@ describe('ingest process crash', () => {
       const publishing = publishAll(device, 'prognos/acme/crash-1/telemetry', Array.from({ length: N }, (_, i) => reading(i + 1)), 500);
       await waitFor(async () => ((await ingest.status()).ingest.written ?? 0) > 2000, { timeoutMs: 30_000 });
       await ingest.kill();
+      const beforeCrash = await countPoints(env.INFLUX_DATABASE!, 'crash-1');
+      assert.ok(beforeCrash < N, `the crash came mid-stream (${beforeCrash} of ${N} stored)`);
       await publishing; // the broker acknowledges the device and keeps the backlog for ingest's session
       ingest = await startPrognos('ingest', env, port);
       await waitFor(async () => (await countPoints(env.INFLUX_DATABASE!, 'crash-1')) === N, { timeoutMs: 60_000 });
@@ -225,6 +227,31 @@ describe('shared subscription', () => {
       await device.endAsync();
       await a.stop();
       await b.stop();
+    }
+  });
+});
+
+describe('prognos process crash with the embedded broker', () => {
+  test('killed mid-stream and restarted: devices re-send what was not acknowledged, nothing is missing', async () => {
+    const env = envFor({ MQTT_PORT: String(await freePort()) });
+    const port = await freePort();
+    let service = await startPrognos('ingest', env, port);
+    // A device as devices are: a persistent session, QoS 1, reconnecting by itself.
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${env.MQTT_PORT}`, { clientId: `dev-embedded-crash-${process.pid}`, protocolVersion: 4, clean: false, reconnectPeriod: 200 });
+    device.on('error', () => undefined);
+    const N = 6000;
+    try {
+      const publishing = publishAll(device, 'prognos/acme/crash-2/telemetry', Array.from({ length: N }, (_, i) => reading(i + 1)), 300);
+      await waitFor(async () => ((await service.status()).ingest.written ?? 0) > 1000, { timeoutMs: 30_000 });
+      await service.kill();
+      const beforeCrash = await countPoints(env.INFLUX_DATABASE!, 'crash-2');
+      assert.ok(beforeCrash < N, `the crash came mid-stream (${beforeCrash} of ${N} stored)`);
+      service = await startPrognos('ingest', env, port);
+      await publishing; // every PUBACK arrived: from the restarted service for what the first one never stored
+      await waitFor(async () => (await countPoints(env.INFLUX_DATABASE!, 'crash-2')) === N, { timeoutMs: 30_000 });
+    } finally {
+      await device.endAsync(true);
+      await service.stop();
     }
   });
 });
