@@ -54,6 +54,21 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     return { items: await deps.ingest.deadLetters.list(q), countsByReason: await deps.ingest.deadLetters.countByReason() };
   });
 
+  app.get('/api/v1/devices', async () => ({
+    items: deps.ingest.liveness
+      .all()
+      .map((d) => ({
+        tenant: d.tenant,
+        device: d.device,
+        lastSeen: new Date(d.lastSeen).toISOString(),
+        lastReadingAt: new Date(d.lastReadingTs).toISOString(),
+        usualIntervalMs: d.intervalMs === null ? null : Math.round(d.intervalMs),
+        silent: d.inGap,
+        lastSeq: deps.ingest.seq.lastSeq(d.tenant, d.device) ?? null,
+      }))
+      .sort((a, b) => a.tenant.localeCompare(b.tenant) || a.device.localeCompare(b.device)),
+  }));
+
   app.get('/api/v1/data-quality', async (req) => {
     const q = DataQualityQuery.parse(req.query);
     return { items: await deps.ingest.dataQuality.list(q) };

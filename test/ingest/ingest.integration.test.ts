@@ -151,6 +151,10 @@ for (const brokerKind of ['mosquitto', 'embedded'] as const) {
         items.map((e) => [e.kind, e.detail.missing]),
         [['seq_gap', 3]],
       );
+      const devices = (await rt.api.inject({ url: '/api/v1/devices' })).json() as { items: { device: string; lastSeq: number; silent: boolean }[] };
+      const pump4 = devices.items.find((d) => d.device === 'pump-4');
+      assert.equal(pump4?.lastSeq, 8);
+      assert.equal(pump4?.silent, false);
     });
   });
 }
