@@ -54,6 +54,9 @@ export class MqttSource {
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
       resubscribe: false,
+      // MQTT.js calls its `debug` logger several times per packet; even disabled that was 4% of
+      // ingest's CPU under load (bench/README.md). Our own logger covers what matters.
+      log: () => undefined,
       customHandleAcks: (topic, payload, packet, cb) => this.onMessage(topic, payload, packet as { messageId: number; qos: number }, cb),
       ...(m.protocolVersion === 5
         ? { properties: { sessionExpiryInterval: this.o.sessionExpirySeconds ?? 7 * 86400, receiveMaximum: Math.min(this.o.maxInFlight, 65535) } }
