@@ -107,7 +107,7 @@ const cardSchema = z.object({
 
 export function exportOnnx(model: TreeEnsemble, meta: OnnxExportMeta): Uint8Array {
   const width = model.featureNames.length;
-  if (width === 0) throw new PrognosError('PRG_INTERNAL', 'cannot export a model without features');
+  if (width === 0) throw new PrognosError('PRG_MODEL_INVALID', 'cannot export a model without features');
   const nodes = flattenTrees(model, width);
   const binary = model.objective === 'binary';
   const output = binary ? PROBABILITIES_OUTPUT : (meta.outputName ?? 'score');
@@ -220,12 +220,12 @@ export function readModelCard(bytes: Uint8Array): ModelCard {
   try {
     header = decodeModelHeader(bytes);
   } catch (cause) {
-    throw new PrognosError('PRG_INTERNAL', 'the model file is not an ONNX ModelProto', { cause });
+    throw new PrognosError('PRG_MODEL_INVALID', 'the model file is not an ONNX ModelProto', { cause });
   }
   const parsed = cardSchema.safeParse(Object.fromEntries(header.metadata));
   if (!parsed.success) {
     const where = parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ');
-    throw new PrognosError('PRG_INTERNAL', `the model card in the ONNX metadata is invalid at ${where}`, {
+    throw new PrognosError('PRG_MODEL_INVALID', `the model card in the ONNX metadata is invalid at ${where}`, {
       cause: parsed.error,
     });
   }
@@ -319,7 +319,7 @@ function flattenTrees(model: TreeEnsemble, width: number): FlatNodes {
 }
 
 function badTree(tree: number, node: number, why: string): PrognosError {
-  return new PrognosError('PRG_INTERNAL', `tree ${tree} node ${node}: ${why}`);
+  return new PrognosError('PRG_MODEL_INVALID', `tree ${tree} node ${node}: ${why}`);
 }
 
 function safeJson(s: string): unknown {

@@ -76,7 +76,7 @@ export class OnnxScorer {
         interOpNumThreads: 1,
       });
     } catch (cause) {
-      throw new PrognosError('PRG_INTERNAL', `onnxruntime cannot load model ${card.name} ${card.version}`, { cause });
+      throw new PrognosError('PRG_MODEL_INVALID', `onnxruntime cannot load model ${card.name} ${card.version}`, { cause });
     }
     // The card and the graph are written together, but a hand-edited file could disagree.
     const input = session.inputMetadata.find((m) => m.name === INPUT_NAME);
@@ -89,7 +89,7 @@ export class OnnxScorer {
           : undefined;
     if (problem) {
       await session.release();
-      throw new PrognosError('PRG_INTERNAL', `model ${card.name} ${card.version} is inconsistent: ${problem}`);
+      throw new PrognosError('PRG_MODEL_INVALID', `model ${card.name} ${card.version} is inconsistent: ${problem}`);
     }
     return new OnnxScorer(session, card, options);
   }

@@ -17,6 +17,7 @@ export const ERRORS = {
   PRG_BAD_REQUEST: { status: 400, message: 'The request is invalid' },
   PRG_NOT_FOUND: { status: 404, message: 'Not found' },
   PRG_INTERNAL: { status: 500, message: 'Internal error' },
+  PRG_MODEL_INVALID: { status: 500, message: 'The model is invalid' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -231,14 +231,14 @@ test('export refuses trees the runtime would read differently', () => {
   const model = randomEnsemble({ objective: 'regression', trees: 1, features: D, maxDepth: 2, baseScore: 0, leafScale: 1, seed: 71 });
   const tree = model.trees[0]!;
   (tree.threshold as Float64Array)[0] = 0.1; // not a float32 value
-  assert.throws(() => exportOnnx(model, { name: 'x', version: '1' }), (e) => isPrognosError(e, 'PRG_INTERNAL') && /float32/.test(e.message));
+  assert.throws(() => exportOnnx(model, { name: 'x', version: '1' }), (e) => isPrognosError(e, 'PRG_MODEL_INVALID') && /float32/.test(e.message));
   (tree.threshold as Float64Array)[0] = Math.fround(0.1);
   (tree.feature as Int32Array)[0] = D;
   assert.throws(() => exportOnnx(model, { name: 'x', version: '1' }), /outside the 20 features/);
 });
 
 test('a file that is not a prognos model has no card', () => {
-  assert.throws(() => readModelCard(new Uint8Array([0xff, 0xff, 0xff])), (e) => isPrognosError(e, 'PRG_INTERNAL'));
+  assert.throws(() => readModelCard(new Uint8Array([0xff, 0xff, 0xff])), (e) => isPrognosError(e, 'PRG_MODEL_INVALID'));
   const noCard = exportOnnx(
     randomEnsemble({ objective: 'regression', trees: 1, features: 3, maxDepth: 1, baseScore: 0, leafScale: 1, seed: 1 }),
     { name: 'x', version: '1' },
@@ -247,6 +247,6 @@ test('a file that is not a prognos model has no card', () => {
   proto.metadata_props = proto.metadata_props.filter((e) => e.key !== 'feature_names');
   assert.throws(
     () => readModelCard(encodeModel(proto)),
-    (e) => isPrognosError(e, 'PRG_INTERNAL') && /feature_names/.test(e.message),
+    (e) => isPrognosError(e, 'PRG_MODEL_INVALID') && /feature_names/.test(e.message),
   );
 });
