@@ -11,9 +11,9 @@
  * none arrived for 2 s. `--restart stop|kill` restarts the broker (SIGTERM, or SIGKILL = a crash)
  * between publishing and reconnecting. Results are recorded in docs/operations.md.
  */
+import { freePort } from '../test/support/free-port.ts';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,17 +45,6 @@ interface Result {
   received: number;
   droppedLogLines: number;
   seconds: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
 }
 
 /** SIGKILL, then wait until the process is gone (reaped, or a zombie under a pid 1 that does not reap). */

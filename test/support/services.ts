@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InfluxHttp, type InfluxSeries } from '../../platform/influx/influx-http.ts';
@@ -20,18 +19,9 @@ import { runScript as runScriptForResult } from './run-script.ts';
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const INSTANCES_DIR = join(REPO, '.test-data', 'instances');
 
-/** A free TCP port on 127.0.0.1 (free now; bind it soon). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from './free-port.ts';
+
+export { freePort };
 
 export interface WaitForOptions {
   /** Give up after this long (default 10 000 ms). */
