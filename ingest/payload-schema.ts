@@ -27,7 +27,6 @@ export const ReadingSchema = z.object({
       return n > 0 && n <= MAX_METRICS_PER_READING;
     }),
 });
-export type ReadingInput = z.input<typeof ReadingSchema>;
 
 /** A reading after validation: time in epoch milliseconds. */
 export interface Reading {

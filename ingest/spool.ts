@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, statSync, truncateSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, truncateSync, unlinkSync } from 'node:fs';
 import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -171,15 +171,4 @@ export function scanFrames(buf: Buffer): { frames: string[]; validBytes: number;
     pos = end + 1;
   }
   return { frames, validBytes: pos, torn: pos < buf.length };
-}
-
-/** Size on disk of the spool directory's segments (for status output). */
-export function spoolDiskBytes(dir: string): number {
-  try {
-    return readdirSync(dir)
-      .filter((f) => SEGMENT.test(f))
-      .reduce((n, f) => n + statSync(join(dir, f)).size, 0);
-  } catch {
-    return 0;
-  }
 }

@@ -4,16 +4,13 @@
  * status, and only the CLI maps them to an exit line.
  */
 export const ERRORS = {
-  PRG_CONFIG_INVALID: { status: 500, message: 'Configuration is invalid' },
   PRG_DATA_DIR_LOCKED: { status: 409, message: 'The data directory is in use by another prognos process' },
   PRG_SERVICE_UNREACHABLE: { status: 503, message: 'The running prognos service cannot be reached' },
   PRG_INFLUX_UNAVAILABLE: { status: 503, message: 'InfluxDB is unavailable' },
   PRG_INFLUX_REJECTED: { status: 502, message: 'InfluxDB rejected the write' },
   PRG_INFLUX_QUERY_FAILED: { status: 502, message: 'InfluxDB query failed' },
-  PRG_SPOOL_CORRUPT: { status: 500, message: 'A spool segment is damaged' },
   PRG_MQTT_CONNECT_FAILED: { status: 503, message: 'Cannot connect to the MQTT broker' },
   PRG_SQL_FAILED: { status: 500, message: 'SQL store operation failed' },
-  PRG_SERVICE_SETUP_FAILED: { status: 500, message: 'A local service could not be set up' },
   PRG_BAD_REQUEST: { status: 400, message: 'The request is invalid' },
   PRG_NOT_FOUND: { status: 404, message: 'Not found' },
   PRG_INTERNAL: { status: 500, message: 'Internal error' },
