@@ -14,6 +14,8 @@ fi
 echo "== services"
 bash scripts/services.sh up
 echo "== prognos start"
+# The summary lines say what is happening; JSON logs only for warnings and errors.
+export LOG_LEVEL=${LOG_LEVEL:-warn}
 args=("$@")
 [[ " ${args[*]-} " == *" --simulate "* ]] || args=(--simulate 50 "${args[@]}")
 exec node bin/prognos.mjs start "${args[@]}"
