@@ -2,19 +2,11 @@
  * Random tree ensembles and rows for the ONNX tests: no trainer needed, and the rows are built
  * to hit the edges of the comparison semantics (values exactly on a threshold, NaN).
  */
+import { seededRandom } from '../../models/seeded-random.ts';
 import type { Tree, TreeEnsemble } from '../../models/tree-ensemble.ts';
 
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The trainer's seeded PRNG, so a failing case can be replayed. */
+export const rng = seededRandom;
 
 export interface RandomEnsembleOptions {
   objective: TreeEnsemble['objective'];
