@@ -283,6 +283,33 @@ export class EquipmentSimulator {
     });
   }
 
+  /**
+   * A technician's visit from outside the simulation (a booked prognos visit): the named parts
+   * are renewed now and the machine is down for the plan's maintenance time. A failed machine
+   * is repaired as well. Unknown mode ids are ignored; the event says what was renewed.
+   */
+  serviceVisit(modeIds: readonly string[], detail = 'service visit'): EquipmentEvent {
+    const renewed: string[] = [];
+    for (const m of this.modes) {
+      if (modeIds.includes(m.spec.id) || this.failedMode === m) {
+        renewed.push(m.spec.id);
+        this.renew(m);
+      }
+    }
+    this.failedMode = null;
+    this.state = 'maintenance';
+    this.downtimeTotalH = this.model.maintenance.downtimeHours;
+    this.downtimeLeftH = this.downtimeTotalH;
+    this.nextPmAtH = this.hours + this.drawPmInterval();
+    return {
+      atMs: Math.round(this.simMs),
+      kind: 'maintenance',
+      failureModes: renewed,
+      runHours: this.hours,
+      detail: `${detail}; renewed: ${renewed.length ? renewed.join(', ') : 'nothing'}`,
+    };
+  }
+
   private returnToService(events: EquipmentEvent[]): void {
     const failed = this.failedMode;
     if (this.state === 'failed' && failed) {

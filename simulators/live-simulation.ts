@@ -108,6 +108,14 @@ export class LiveSimulation {
     await Promise.allSettled(this.runners.map((r) => r.running));
   }
 
+  /** A technician services `device` now (see EquipmentSimulator.serviceVisit). False if unknown. */
+  serviceVisit(device: string, modeIds: readonly string[], detail?: string): boolean {
+    const r = this.runners.find((x) => x.device.unit.device === device);
+    if (!r) return false;
+    this.noteEvent(r.device.unit, r.device.simulator.serviceVisit(modeIds, detail));
+    return true;
+  }
+
   private schedule(r: Runner): void {
     if (this.stopped) return;
     const delay = Math.max(0, r.nextDue - this.o.clock.now());

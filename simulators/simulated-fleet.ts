@@ -36,8 +36,10 @@ export interface SimulatedFleetOptions {
   readonly types?: readonly EquipmentType[];
   readonly username?: string;
   readonly password?: string;
-  /** Default: the system clock. */
+  /** Drives the devices' schedule and reading timestamps. Default: the system clock. */
   readonly clock?: Clock;
+  /** Drives MQTT timeouts and reconnects (real time even when `clock` is accelerated). Default: the system clock. */
+  readonly networkClock?: Clock;
   onEvent?(unit: FleetUnit, event: EquipmentEvent): void;
   onError?(err: unknown): void;
 }
@@ -46,6 +48,10 @@ export interface SimulatedFleet {
   readonly units: readonly FleetUnit[];
   readonly connections: number;
   stats(): LiveSimulationStats & { mqtt: MqttPublisherStats; inFlight: number };
+  /** A technician services a device now: the named parts are renewed. False if unknown. */
+  serviceVisit(device: string, modeIds: readonly string[], detail?: string): boolean;
+  /** Ground truth damage per failure mode of one device (for tests and the demo's report). */
+  damage(device: string): Record<string, number> | null;
   /** Stops the devices, waits (bounded) for PUBACKs, disconnects. Idempotent. */
   stop(): Promise<void>;
 }
@@ -63,7 +69,7 @@ export async function startSimulatedFleet(o: SimulatedFleetOptions): Promise<Sim
     maxInFlight: o.maxInFlight,
     username: o.username,
     password: o.password,
-    clock,
+    clock: o.networkClock ?? systemClock,
     onError: (err) => o.onError?.(err),
   });
   await publisher.start();
@@ -84,6 +90,8 @@ export async function startSimulatedFleet(o: SimulatedFleetOptions): Promise<Sim
     units: fleet.map((d) => d.unit),
     connections,
     stats: () => ({ ...sim.stats, bad: { ...sim.stats.bad }, mqtt: { ...publisher.stats }, inFlight: publisher.inFlight }),
+    serviceVisit: (device, modeIds, detail) => sim.serviceVisit(device, modeIds, detail),
+    damage: (device) => fleet.find((d) => d.unit.device === device)?.simulator.damage() ?? null,
     stop() {
       stopping ??= (async () => {
         const settled = sim.stop();

@@ -122,3 +122,20 @@ test('a failure happens when damage reaches 1.0: the machine reports failed, the
   }
   assert.ok(checked >= 3, `saw ${checked} repairs`);
 });
+
+test('a service visit renews the named parts, takes the machine down for maintenance, then it runs again', () => {
+  const [{ simulator }] = fleetOf(5, 1);
+  // Wear the machine for a while, without letting it reach a failure.
+  for (let h = 0; h < 200; h++) simulator.advance(3600);
+  const before = simulator.damage();
+  const worn = Object.entries(before).sort((a, b) => b[1] - a[1])[0]![0];
+  const event = simulator.serviceVisit([worn, 'no_such_mode'], 'prognos visit V-1');
+  assert.equal(event.kind, 'maintenance');
+  assert.deepEqual(event.failureModes, [worn]);
+  assert.match(event.detail, /prognos visit V-1/);
+  assert.equal(simulator.damage()[worn], 0);
+  for (const [mode, d] of Object.entries(before)) if (mode !== worn) assert.equal(simulator.damage()[mode], d);
+  assert.equal(simulator.stateCode, STATE_CODES.maintenance);
+  simulator.advance(3600 * 48);
+  assert.notEqual(simulator.stateCode, STATE_CODES.maintenance);
+});
