@@ -17,10 +17,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export TEST_INFLUX_URL=${TEST_INFLUX_URL:-http://127.0.0.1:8086}
 
 # On a fresh clone the one test command also installs the npm dependencies.
-if [[ ! -x node_modules/.bin/tsc || ! -d node_modules/onnxruntime-node ]]; then
-  echo "== npm ci (node_modules is missing)"
+# A lockfile newer than the installed tree (a pull that added a dependency) installs again.
+if [[ ! -x node_modules/.bin/tsc || ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "== npm ci (node_modules is missing or older than package-lock.json)"
   npm ci --no-audit --no-fund
 fi
+
+# The browser tests drive Debian's Chromium (playwright-core, no browser download).
+bash scripts/apt-install.sh chromium
 
 echo "== services"
 # Only the variables services.sh needs for the shared instance; the tests set their own.
