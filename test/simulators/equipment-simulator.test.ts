@@ -124,7 +124,7 @@ test('a failure happens when damage reaches 1.0: the machine reports failed, the
 });
 
 test('a service visit renews the named parts, takes the machine down for maintenance, then it runs again', () => {
-  const [{ simulator }] = fleetOf(5, 1);
+  const { simulator } = fleetOf(5, 1)[0]!;
   // Wear the machine for a while, without letting it reach a failure.
   for (let h = 0; h < 200; h++) simulator.advance(3600);
   const before = simulator.damage();
