@@ -1,11 +1,16 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../platform/config.ts';
 import { PrognosError } from '../platform/errors.ts';
+import { registerAsk } from './commands/ask.ts';
+import { registerBrokerConfig } from './commands/broker-config.ts';
+import { registerEval } from './commands/eval.ts';
+import { registerFleet } from './commands/fleet.ts';
 import { registerIngest } from './commands/ingest.ts';
 import { registerRejects } from './commands/rejects.ts';
 import { registerServices } from './commands/services.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerStart } from './commands/start.ts';
+import { registerTrain } from './commands/train.ts';
 
 const program = new Command('prognos')
   .description('Predictive-maintenance service assistant: telemetry in, visits before failures out.')
@@ -17,6 +22,11 @@ registerIngest(program);
 registerSimulate(program);
 registerRejects(program);
 registerServices(program);
+registerBrokerConfig(program);
+registerEval(program);
+registerFleet(program);
+registerTrain(program);
+registerAsk(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { type ApiServices, startApiServices } from '../api/api-services.ts';
 import { buildApi } from '../api/server.ts';
 import { IngestService } from '../ingest/ingest-service.ts';
 import { systemClock } from '../platform/clock.ts';
@@ -13,6 +14,7 @@ export interface ServiceRuntime {
   db: Db;
   ingest: IngestService;
   api: FastifyInstance;
+  apiServices: ApiServices;
   httpUrl: string;
   stop(): Promise<void>;
 }
@@ -26,9 +28,18 @@ export async function startServiceRuntime(config: Config, extraStatus?: () => Re
   // PGlite serves one process: other commands ask this one over HTTP.
   const releaseSql = config.sql.kind === 'pglite' ? lockDirectory(config.sql.dir, 'PGlite data directory') : () => {};
   const db = await openDatabase(config.sql);
-  const ingest = new IngestService({ config, db, clock: systemClock, logger });
+  const apiServices = await startApiServices({ config, db, clock: systemClock });
+  const ingest = new IngestService({ config, db, clock: systemClock, logger, brokerAuth: apiServices.brokerAuth });
   await ingest.start();
-  const api = buildApi({ ingest, status: extraStatus });
+  const api = buildApi({
+    ingest,
+    status: extraStatus,
+    auth: apiServices.auth,
+    credentials: apiServices.credentials,
+    events: apiServices.events,
+    rateLimit: { max: config.api.rateLimitMax, windowMs: config.api.rateLimitWindowMs },
+    mqttService: config.mqtt.url ? apiServices.mqttService : undefined,
+  });
   const address = await api.listen({ host: config.http.host, port: config.http.port });
   let stopped = false;
   return {
@@ -37,6 +48,7 @@ export async function startServiceRuntime(config: Config, extraStatus?: () => Re
     db,
     ingest,
     api,
+    apiServices,
     httpUrl: address,
     async stop() {
       if (stopped) return;

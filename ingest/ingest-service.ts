@@ -4,7 +4,7 @@ import { lockDirectory } from '../platform/dir-lock.ts';
 import { isPrognosError } from '../platform/errors.ts';
 import { InfluxHttp } from '../platform/influx/influx-http.ts';
 import type { Logger } from '../platform/logger.ts';
-import { EmbeddedBroker } from '../platform/mqtt/embedded-broker.ts';
+import { type BrokerAuth, EmbeddedBroker } from '../platform/mqtt/embedded-broker.ts';
 import type { Db } from '../platform/sql/database.ts';
 import type { DataQualityEvent, DataQualityListener } from './data-quality.ts';
 import { DataQualityStore } from './data-quality-store.ts';
@@ -26,6 +26,8 @@ export interface IngestServiceDeps {
   logger: Logger;
   onReadings?: (ref: DeviceRef, readings: readonly Reading[]) => void;
   onDataQuality?: DataQualityListener;
+  /** Device authentication for the embedded broker (unset: anonymous, MQTT_AUTH=off). */
+  brokerAuth?: BrokerAuth<any>;
 }
 
 /**
@@ -119,6 +121,7 @@ export class IngestService {
         host: config.mqtt.embeddedHost,
         port: config.mqtt.embeddedPort,
         logger,
+        auth: this.d.brokerAuth,
         intercept: (topic, payload) => (topic.startsWith('prognos/') && topic.endsWith('/telemetry') ? accept(topic, payload) : null),
       });
       await this.broker.start();

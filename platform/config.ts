@@ -34,6 +34,8 @@ export const EnvSchema = z.object({
   MQTT_PORT: intFromEnv(0, 65535).default(1884),
   /** Address the embedded broker listens on; 0.0.0.0 lets devices on the network connect. */
   MQTT_BIND_HOST: z.string().min(1).default('127.0.0.1'),
+  /** `on`: the embedded broker admits only devices with credentials issued through the API, each to its own topics. */
+  MQTT_AUTH: z.enum(['on', 'off']).default('on'),
   /** Stable client id of this ingest process: the broker keeps its session and backlog. */
   MQTT_CLIENT_ID: z.string().regex(safeId, 'must match [A-Za-z0-9._-]{1,64}').default('prognos-ingest-1'),
   /** Shared-subscription group; several ingest processes with the same group split the load. */
@@ -66,6 +68,15 @@ export const EnvSchema = z.object({
   PROGNOS_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   /** Where CLI commands find the running service. Defaults to http://127.0.0.1:PROGNOS_HTTP_PORT. */
   PROGNOS_URL: url(['http:', 'https:']).optional(),
+  /** Requests per caller (user, or address before login) per window before 429. */
+  API_RATE_LIMIT_MAX: intFromEnv(1, 1_000_000).default(600),
+  API_RATE_LIMIT_WINDOW_MS: intFromEnv(1000, 86400_000).default(60_000),
+  /** Lifetime of a login's bearer token and session cookie. */
+  API_TOKEN_TTL_HOURS: intFromEnv(1, 24 * 365).default(12),
+  /** Password of the users created on first start (admin, demo-engineer, demo-customer); unset: a random one each, printed once. */
+  PROGNOS_BOOTSTRAP_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  /** Bearer token CLI commands send to the running service. */
+  PROGNOS_TOKEN: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -81,6 +92,8 @@ export interface Config {
     readonly embeddedHost: string;
     readonly clientId: string;
     readonly shareGroup: string | undefined;
+    /** Embedded broker: authenticate devices and hold each to its own topics. */
+    readonly auth: boolean;
   };
   readonly ingest: {
     readonly maxInFlight: number;
@@ -105,6 +118,14 @@ export interface Config {
   readonly dataDir: string;
   readonly http: { readonly host: string; readonly port: number; readonly serviceUrl: string };
   readonly log: { readonly level: string };
+  readonly api: {
+    readonly rateLimitMax: number;
+    readonly rateLimitWindowMs: number;
+    readonly tokenTtlMs: number;
+    readonly bootstrapPassword: string | undefined;
+    /** What CLI commands send as `Authorization: Bearer`. */
+    readonly token: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -149,6 +170,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       embeddedHost: e.MQTT_BIND_HOST,
       clientId: e.MQTT_CLIENT_ID,
       shareGroup: e.MQTT_SHARE_GROUP,
+      auth: e.MQTT_AUTH === 'on',
     },
     ingest: {
       maxInFlight: e.INGEST_MAX_IN_FLIGHT,
@@ -177,5 +199,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       serviceUrl: e.PROGNOS_URL ?? `http://127.0.0.1:${e.PROGNOS_HTTP_PORT}`,
     },
     log: { level: e.LOG_LEVEL },
+    api: {
+      rateLimitMax: e.API_RATE_LIMIT_MAX,
+      rateLimitWindowMs: e.API_RATE_LIMIT_WINDOW_MS,
+      tokenTtlMs: e.API_TOKEN_TTL_HOURS * 3600_000,
+      bootstrapPassword: e.PROGNOS_BOOTSTRAP_PASSWORD,
+      token: e.PROGNOS_TOKEN,
+    },
   });
 }

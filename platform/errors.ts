@@ -13,8 +13,13 @@ export const ERRORS = {
   PRG_SQL_FAILED: { status: 500, message: 'SQL store operation failed' },
   PRG_BAD_REQUEST: { status: 400, message: 'The request is invalid' },
   PRG_NOT_FOUND: { status: 404, message: 'Not found' },
+  PRG_UNAUTHENTICATED: { status: 401, message: 'Authentication required' },
+  PRG_FORBIDDEN: { status: 403, message: 'Not allowed for this caller' },
+  PRG_RATE_LIMITED: { status: 429, message: 'Too many requests' },
   PRG_INTERNAL: { status: 500, message: 'Internal error' },
   PRG_MODEL_INVALID: { status: 500, message: 'The model is invalid' },
+  PRG_INVALID_TRANSITION: { status: 409, message: 'The ticket cannot make this transition' },
+  PRG_DELIVERY_FAILED: { status: 502, message: 'A notification could not be delivered' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -23,12 +23,12 @@ export function registerRejects(program: Command): void {
       url.searchParams.set('limit', opts.limit);
       let res: Response;
       try {
-        res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+        res = await fetch(url, { headers: config.api.token ? { authorization: `Bearer ${config.api.token}` } : {}, signal: AbortSignal.timeout(10_000) });
       } catch (err) {
         throw new PrognosError('PRG_SERVICE_UNREACHABLE', `${config.http.serviceUrl} (is \`prognos start\` running? set PROGNOS_URL to point elsewhere)`, { cause: err });
       }
-      const body = (await res.json()) as { items?: StoredDeadLetter[]; countsByReason?: Record<string, number>; code?: string; message?: string };
-      if (!res.ok || !body.items) throw new PrognosError('PRG_SERVICE_UNREACHABLE', `${res.status} ${body.message ?? ''}`);
+      const body = (await res.json()) as { items?: StoredDeadLetter[]; countsByReason?: Record<string, number>; error?: { code: string; message: string } };
+      if (!res.ok || !body.items) throw new PrognosError('PRG_SERVICE_UNREACHABLE', `${res.status} ${body.error?.code ?? ''} ${body.error?.message ?? ''}${res.status === 401 ? ' (set PROGNOS_TOKEN to an admin token)' : ''}`);
       if (opts.json) {
         for (const r of body.items) {
           process.stdout.write(

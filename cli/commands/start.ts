@@ -24,10 +24,17 @@ export function registerStart(program: Command): void {
       let fleet: SimulatedFleet | null = null;
       const rt = await startServiceRuntime(config, () => (fleet ? { simulator: fleet.stats() } : {}));
       const out = (s: string) => process.stdout.write(`${s}\n`);
+      for (const u of rt.apiServices.bootstrapped) {
+        out(`  first start: user ${u.username} (${u.role}${u.tenant ? ` of ${u.tenant}` : ''}) password ${u.password}   (shown once)`);
+      }
       const devices = Number(opts.simulate);
       if (devices > 0) {
+        // With device authentication on, the simulator connects as the demo tenant's gateway.
+        const gateway = rt.apiServices.brokerAuth ? await rt.apiServices.credentials.issue('demo', '*') : null;
         fleet = await startSimulatedFleet({
           mqttUrl: rt.ingest.brokerUrl,
+          username: gateway?.username,
+          password: gateway?.secret,
           devices,
           seed: Number(opts.seed),
           speed: Number(opts.speed),

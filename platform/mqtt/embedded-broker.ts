@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { Aedes, type Client, type PublishPacket } from 'aedes';
+import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import type { Logger } from '../logger.ts';
 
 /**
@@ -8,11 +8,23 @@ import type { Logger } from '../logger.ts';
  */
 export type PublishInterceptor = (topic: string, payload: Buffer) => Promise<void> | null;
 
+/**
+ * Who may connect and which topics each may use. `authenticate` returns the identity a
+ * username/password stands for, or null to refuse the connection.
+ */
+export interface BrokerAuth<I = unknown> {
+  authenticate(username: string | undefined, password: Buffer | undefined): Promise<I | null>;
+  mayPublish(identity: I, topic: string): boolean;
+  maySubscribe(identity: I, filter: string): boolean;
+}
+
 export interface EmbeddedBrokerOptions {
   host: string;
   port: number;
   logger: Logger;
   intercept?: PublishInterceptor;
+  /** Unset: every client is admitted to every topic (MQTT_AUTH=off). */
+  auth?: BrokerAuth<any>;
 }
 
 /**
@@ -23,6 +35,10 @@ export interface EmbeddedBrokerOptions {
  * which aedes awaits before the PUBACK: the device holds (and re-sends after a reconnect)
  * whatever prognos has not yet stored, so a crash of this process loses nothing. aedes reads a
  * socket chunk's packets concurrently, so this still batches.
+ *
+ * With `auth`, every client authenticates at CONNECT and is held to the topics its identity may
+ * use: a forbidden subscription gets SUBACK 128, a forbidden publish closes the connection before
+ * the interceptor sees it (so nothing is stored or acknowledged).
  */
 export class EmbeddedBroker {
   private broker: Aedes | null = null;
@@ -35,8 +51,39 @@ export class EmbeddedBroker {
   async start(): Promise<void> {
     const intercept = this.o.intercept;
     const logger = this.o.logger;
+    const auth = this.o.auth;
+    // The identity each authenticated connection stands for.
+    const identities = new WeakMap<Client, unknown>();
     const broker = await Aedes.createBroker({
+      authenticate: (client: Client, username: string | undefined, password: Buffer | undefined, done: (error: AuthenticateError | null, success: boolean | null) => void) => {
+        if (!auth) return done(null, true);
+        auth.authenticate(username, password).then(
+          (identity) => {
+            if (identity === null) {
+              logger.info({ client: client.id, username }, 'MQTT connection refused: bad username or password');
+              // 4 = CONNACK "bad user name or password" (aedes' AuthErrorCode is a const enum, absent at run time)
+              return done(Object.assign(new Error('bad username or password'), { returnCode: 4 }) as AuthenticateError, false);
+            }
+            identities.set(client, identity);
+            done(null, true);
+          },
+          (err: unknown) => {
+            logger.error({ err, client: client.id }, 'MQTT authentication failed');
+            done(Object.assign(new Error('server unavailable'), { returnCode: 3 }) as AuthenticateError, false);
+          },
+        );
+      },
+      authorizeSubscribe: (client: Client, sub: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void) => {
+        if (!auth || auth.maySubscribe(identities.get(client), sub.topic)) return callback(null, sub);
+        logger.info({ client: client.id, filter: sub.topic }, 'MQTT subscription refused');
+        callback(null, null);
+      },
       authorizePublish: (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void) => {
+        // A client without the right to this topic is disconnected before anything is stored.
+        if (client && auth && !auth.mayPublish(identities.get(client), packet.topic)) {
+          logger.info({ client: client.id, topic: packet.topic }, 'MQTT publish refused; disconnecting the client');
+          return callback(new Error('not authorized to publish to this topic'));
+        }
         const persisted = client && intercept ? intercept(packet.topic, packet.payload as Buffer) : null;
         if (!persisted) return callback(null);
         persisted.then(

@@ -21,7 +21,7 @@ const prognos = (args: string[], env: Record<string, string> = {}) =>
 test('every command has --help', async () => {
   const top = await prognos(['--help']);
   assert.equal(top.code, 0);
-  const commands = [...top.stdout.matchAll(/^\s{2}([a-z]+)\b/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
+  const commands = [...top.stdout.matchAll(/^\s{2}([a-z][a-z-]*)\b/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
   for (const required of ['start', 'ingest', 'simulate', 'rejects', 'services']) assert.ok(commands.includes(required), `${required} is listed`);
   for (const c of commands) {
     const r = await prognos([c, '--help']);
@@ -42,7 +42,7 @@ test('prognos rejects asks the running service over HTTP; --json prints one obje
   const influx = await startInflux();
   const dataDir = mkdtempSync(join(tmpdir(), 'prognos-cli-'));
   const [http, mqttPort] = [await freePort(), await freePort()];
-  const env = { INFLUX_URL: influx.url, PROGNOS_DATA_DIR: dataDir, MQTT_PORT: String(mqttPort) };
+  const env = { INFLUX_URL: influx.url, PROGNOS_DATA_DIR: dataDir, MQTT_PORT: String(mqttPort), MQTT_AUTH: 'off', PROGNOS_BOOTSTRAP_PASSWORD: 'cli-test-password' };
   const service = await startPrognos('ingest', env, http);
   try {
     const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: 'cli-dev', protocolVersion: 4 });
@@ -50,7 +50,9 @@ test('prognos rejects asks the running service over HTTP; --json prints one obje
     await device.publishAsync('prognos/acme/pump-1/telemetry', JSON.stringify({ ts: Date.now(), metrics: { v: 'NaN' } }), { qos: 1 });
     await device.endAsync();
 
-    const r = await prognos(['rejects', '--json'], { PROGNOS_URL: `http://127.0.0.1:${http}`, PROGNOS_DATA_DIR: dataDir });
+    const login = await fetch(`http://127.0.0.1:${http}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'cli-test-password' }) });
+    const token = ((await login.json()) as { token: string }).token;
+    const r = await prognos(['rejects', '--json'], { PROGNOS_URL: `http://127.0.0.1:${http}`, PROGNOS_DATA_DIR: dataDir, PROGNOS_TOKEN: token });
     assert.equal(r.code, 0, r.stderr);
     const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { topic: string; reason: string; time: string; payloadExcerpt: string });
     assert.deepEqual(rows.map((x) => x.reason), ['non_finite_number', 'malformed_json']);
@@ -58,7 +60,7 @@ test('prognos rejects asks the running service over HTTP; --json prints one obje
     assert.equal(rows[1]!.payloadExcerpt, '{"ts": oops');
     assert.ok(!Number.isNaN(Date.parse(rows[0]!.time)));
 
-    const human = await prognos(['rejects'], { PROGNOS_URL: `http://127.0.0.1:${http}` });
+    const human = await prognos(['rejects'], { PROGNOS_URL: `http://127.0.0.1:${http}`, PROGNOS_TOKEN: token });
     assert.match(human.stdout, /malformed_json=1/);
   } finally {
     await service.stop();

@@ -41,6 +41,7 @@ function envFor(extra: Record<string, string> = {}): Record<string, string> {
     PROGNOS_HTTP_PORT: '0',
     MQTT_PORT: '0',
     LOG_LEVEL: 'silent',
+    MQTT_AUTH: 'off',
     INGEST_FLUSH_MS: '20',
     ...extra,
   };
@@ -122,7 +123,7 @@ for (const brokerKind of ['mosquitto', 'embedded'] as const) {
       await waitFor(() => rt.ingest.metrics.rejectedTotal >= BAD_INPUTS.length + 1, { timeoutMs: 15_000 });
       await rt.ingest.flush();
 
-      const res = await rt.api.inject({ url: '/api/v1/rejects?limit=100' });
+      const res = await rt.api.inject({ url: '/api/v1/rejects?limit=100', headers: { authorization: `Bearer ${await rt.apiServices.auth.issueToken('admin')}` } });
       const { items } = res.json() as { items: { reason: string; topic: string; payloadExcerpt: string; detail: string }[] };
       for (const bad of BAD_INPUTS) {
         const topic = bad.topic ?? 'prognos/acme/pump-3/telemetry';
@@ -145,13 +146,13 @@ for (const brokerKind of ['mosquitto', 'embedded'] as const) {
       }
       await waitFor(async () => (await countPoints(database, 'pump-4')) === 5, { timeoutMs: 15_000 });
       await rt.ingest.flush();
-      const res = await rt.api.inject({ url: '/api/v1/data-quality?device=pump-4' });
+      const res = await rt.api.inject({ url: '/api/v1/data-quality?device=pump-4', headers: { authorization: `Bearer ${await rt.apiServices.auth.issueToken('admin')}` } });
       const { items } = res.json() as { items: { kind: string; detail: { missing: number } }[] };
       assert.deepEqual(
         items.map((e) => [e.kind, e.detail.missing]),
         [['seq_gap', 3]],
       );
-      const devices = (await rt.api.inject({ url: '/api/v1/devices' })).json() as { items: { device: string; lastSeq: number; silent: boolean }[] };
+      const devices = (await rt.api.inject({ url: '/api/v1/devices', headers: { authorization: `Bearer ${await rt.apiServices.auth.issueToken('admin')}` } })).json() as { items: { device: string; lastSeq: number; silent: boolean }[] };
       const pump4 = devices.items.find((d) => d.device === 'pump-4');
       assert.equal(pump4?.lastSeq, 8);
       assert.equal(pump4?.silent, false);

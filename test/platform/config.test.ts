@@ -20,6 +20,15 @@ test('an external broker and PostgreSQL are taken from the environment', () => {
   assert.equal(c.mqtt.shareGroup, 'ingest');
 });
 
+test('API and device authentication: on by default, tunable', () => {
+  const d = loadConfig({});
+  assert.equal(d.mqtt.auth, true, 'devices authenticate unless MQTT_AUTH=off');
+  assert.deepEqual(d.api, { rateLimitMax: 600, rateLimitWindowMs: 60_000, tokenTtlMs: 12 * 3600_000, bootstrapPassword: undefined, token: undefined });
+  const c = loadConfig({ MQTT_AUTH: 'off', API_RATE_LIMIT_MAX: '5', API_RATE_LIMIT_WINDOW_MS: '2000', API_TOKEN_TTL_HOURS: '1', PROGNOS_BOOTSTRAP_PASSWORD: 'long-enough', PROGNOS_TOKEN: 'tkn' });
+  assert.equal(c.mqtt.auth, false);
+  assert.deepEqual(c.api, { rateLimitMax: 5, rateLimitWindowMs: 2000, tokenTtlMs: 3600_000, bootstrapPassword: 'long-enough', token: 'tkn' });
+});
+
 test('empty values count as unset', () => {
   assert.equal(loadConfig({ MQTT_URL: '' }).mqtt.url, undefined);
 });
@@ -32,6 +41,8 @@ for (const [name, value] of [
   ['INGEST_BATCH_SIZE', '0'],
   ['MQTT_CLIENT_ID', 'has space'],
   ['LOG_LEVEL', 'loud'],
+  ['MQTT_AUTH', 'yes'],
+  ['PROGNOS_BOOTSTRAP_PASSWORD', 'short'],
 ] as const) {
   test(`a wrong ${name} fails with one line naming it`, () => {
     assert.throws(

@@ -248,6 +248,11 @@ export interface StartMosquittoOptions {
    * recommended scripts/mosquitto/prognos.conf. Default false.
    */
   defaults?: boolean;
+  /**
+   * A config template instead of scripts/mosquitto/prognos.conf (scripts/mosquitto.sh --config: its
+   * listener, persistence_location, pid_file, log_dest and user lines are replaced). Ignored with `defaults`.
+   */
+  config?: string;
 }
 
 export interface MosquittoInstance {
@@ -271,7 +276,7 @@ export interface MosquittoInstance {
 export async function startMosquitto(opts: StartMosquittoOptions = {}): Promise<MosquittoInstance> {
   const port = opts.port ?? (await freePort());
   const dir = instanceDir('mosquitto');
-  const args = ['--dir', dir, '--port', String(port), ...(opts.defaults ? ['--defaults'] : [])];
+  const args = ['--dir', dir, '--port', String(port), ...(opts.defaults ? ['--defaults'] : opts.config ? ['--config', opts.config] : [])];
   const pidfile = join(dir, 'mosquitto.pid');
   let disposed = false;
   const instance: MosquittoInstance & Tracked = {

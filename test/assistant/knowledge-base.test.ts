@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { KnowledgeBase } from '../../assistant/knowledge-base.ts';
+
+const MODES = ['bearing_wear', 'seal_wear', 'valve_wear', 'cooler_fouling', 'winding_insulation', 'gear_wear', 'gear_tooth_crack'];
+
+describe('knowledge base', () => {
+  const kb = KnowledgeBase.load();
+
+  it('has one article per simulator failure mode in English and Chinese, each with symptoms, checks, safety and parts', () => {
+    for (const mode of MODES) {
+      for (const lang of ['en', 'zh-CN'] as const) {
+        const a = kb.forMode(mode, lang);
+        assert.ok(a, `${mode} ${lang}`);
+        assert.equal(a.language, lang);
+        assert.equal(a.id, `kb:${mode}.${lang}`);
+        for (const k of ['symptoms', 'checks', 'safety', 'parts'] as const) assert.ok(a[k].length > 0, `${a.id} ${k}`);
+        assert.ok(a.sensors.length > 0 && a.repairHours! > 0, a.id);
+      }
+    }
+    assert.equal(kb.articles.length, MODES.length * 2);
+  });
+
+  it('finds the right article by symptoms with BM25, in the asked language', () => {
+    assert.equal(kb.search('vibration rising bearing temperature grinding noise', { language: 'en' })[0]?.mode, 'bearing_wear');
+    assert.equal(kb.search('ferrous debris in the gear oil rising steadily', { language: 'en' })[0]?.mode, 'gear_wear');
+    assert.equal(kb.search('aftercooler_outlet_temp_c', { language: 'en' })[0]?.mode, 'cooler_fouling');
+    assert.equal(kb.search('绕组温度 绝缘', { language: 'zh-CN' })[0]?.mode, 'winding_insulation');
+    const zh = kb.search('排气温度 加载率 阀片', { language: 'zh-CN' });
+    assert.equal(zh[0]?.mode, 'valve_wear');
+    assert.ok(zh.every((h) => h.id.endsWith('.zh-CN')));
+  });
+});
