@@ -93,6 +93,14 @@ export class IngestService {
     });
   }
 
+  /**
+   * Writes other measurements' lines (predictions) through the same batched, spooled path as
+   * telemetry: resolves once they are in InfluxDB or in the spool.
+   */
+  writeLines(lines: readonly string[]): Promise<void> {
+    return this.writer.write(lines);
+  }
+
   /** Where devices publish: the external broker, or the embedded one once started. */
   get brokerUrl(): string {
     return this.d.config.mqtt.url ?? this.broker?.url ?? `mqtt://127.0.0.1:${this.d.config.mqtt.embeddedPort}`;

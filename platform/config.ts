@@ -78,6 +78,31 @@ export const EnvSchema = z.object({
   /** Bearer token CLI commands send to the running service. */
   PROGNOS_TOKEN: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  /** Score each device every this many ms of device time (its readings' timestamps). */
+  SCORING_EVERY_MS: intFromEnv(1000, 7 * 86400_000).default(15 * 60_000),
+  /** Which predictions get TreeSHAP attributions: every mode, only modes over their threshold, or none. */
+  SCORING_EXPLAIN: z.enum(['all', 'above_threshold', 'none']).default('all'),
+
+  /** Outgoing mail; unset starts an embedded SMTP sink that stores mail under PROGNOS_DATA_DIR/mail. */
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  SMTP_FROM: z.string().min(3).default('prognos <service@prognos.local>'),
+  /** HMAC key of customer links (≥ 32 chars); unset: generated once and kept under PROGNOS_DATA_DIR. */
+  PROGNOS_LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** HMAC key of outgoing webhooks (≥ 32 chars); unset: generated once and kept under PROGNOS_DATA_DIR. */
+  PROGNOS_WEBHOOK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Base URL customers' links point at (the dashboard). Defaults to http://127.0.0.1:PROGNOS_HTTP_PORT. */
+  PROGNOS_PUBLIC_URL: url(['http:', 'https:']).optional(),
+  /** Proactive messages per customer per 24 h before further ones wait. */
+  NOTIFY_MAX_PROACTIVE_PER_DAY: intFromEnv(1, 100).default(3),
+  /** Hours without a customer answer before escalating to the next channel, then a person. */
+  WORKFLOW_ESCALATE_AFTER_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
+
+  /** OpenAI-compatible endpoint (OpenAI, Azure OpenAI, vLLM, Ollama, DeepSeek, Qwen…). */
+  OPENAI_BASE_URL: url(['http:', 'https:']).optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  /** Chat model with tool calling; unset (or no key/base URL): the offline responder answers. */
+  PROGNOS_LLM_MODEL: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -126,6 +151,18 @@ export interface Config {
     /** What CLI commands send as `Authorization: Bearer`. */
     readonly token: string | undefined;
   };
+  readonly scoring: { readonly everyMs: number; readonly explain: 'all' | 'above_threshold' | 'none' };
+  readonly notify: {
+    /** Unset: the embedded SMTP sink. */
+    readonly smtpUrl: string | undefined;
+    readonly smtpFrom: string;
+    readonly linkSecret: string | undefined;
+    readonly webhookSecret: string | undefined;
+    readonly publicUrl: string;
+    readonly maxProactivePerDay: number;
+    readonly escalateAfterHours: number;
+  };
+  readonly llm: { readonly baseUrl: string | undefined; readonly apiKey: string | undefined; readonly model: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -206,5 +243,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       bootstrapPassword: e.PROGNOS_BOOTSTRAP_PASSWORD,
       token: e.PROGNOS_TOKEN,
     },
+    scoring: { everyMs: e.SCORING_EVERY_MS, explain: e.SCORING_EXPLAIN },
+    notify: {
+      smtpUrl: e.SMTP_URL,
+      smtpFrom: e.SMTP_FROM,
+      linkSecret: e.PROGNOS_LINK_SECRET,
+      webhookSecret: e.PROGNOS_WEBHOOK_SECRET,
+      publicUrl: e.PROGNOS_PUBLIC_URL ?? `http://127.0.0.1:${e.PROGNOS_HTTP_PORT}`,
+      maxProactivePerDay: e.NOTIFY_MAX_PROACTIVE_PER_DAY,
+      escalateAfterHours: e.WORKFLOW_ESCALATE_AFTER_HOURS,
+    },
+    llm: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.PROGNOS_LLM_MODEL },
   });
 }

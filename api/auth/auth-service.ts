@@ -28,7 +28,7 @@ export interface BootstrapOptions {
   password?: string;
   /** Tenant of the demo users. Default `demo`. */
   demoTenant?: string;
-  /** Customer id the demo customer is bound to. Default `demo-customer-1`. */
+  /** Customer id the demo customer is bound to. Default `C-001` (the demo fleet's first customer). */
   demoCustomerId?: string;
 }
 
@@ -85,7 +85,7 @@ export class AuthService {
   async bootstrap(o: BootstrapOptions = {}): Promise<BootstrappedUser[]> {
     if ((await this.users.count()) > 0) return [];
     const tenant = o.demoTenant ?? 'demo';
-    const customerId = o.demoCustomerId ?? 'demo-customer-1';
+    const customerId = o.demoCustomerId ?? 'C-001';
     const plan: Omit<BootstrappedUser, 'password'>[] = [
       { username: 'admin', role: 'admin', tenant: null, customerId: null },
       { username: 'demo-engineer', role: 'engineer', tenant, customerId: null },

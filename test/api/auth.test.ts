@@ -90,7 +90,7 @@ describe('bootstrap', () => {
       [
         ['admin', 'admin', null, null],
         ['demo-engineer', 'engineer', 'demo', null],
-        ['demo-customer', 'customer', 'demo', 'demo-customer-1'],
+        ['demo-customer', 'customer', 'demo', 'C-001'],
       ],
     );
     assert.equal(new Set(created.map((u) => u.password)).size, 3, 'a random password each');
