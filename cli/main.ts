@@ -3,6 +3,7 @@ import { ConfigError } from '../platform/config.ts';
 import { PrognosError } from '../platform/errors.ts';
 import { registerAsk } from './commands/ask.ts';
 import { registerBrokerConfig } from './commands/broker-config.ts';
+import { registerDemo } from './commands/demo.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerFleet } from './commands/fleet.ts';
 import { registerIngest } from './commands/ingest.ts';
@@ -18,6 +19,7 @@ const program = new Command('prognos')
   .exitOverride();
 
 registerStart(program);
+registerDemo(program);
 registerIngest(program);
 registerSimulate(program);
 registerRejects(program);

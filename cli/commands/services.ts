@@ -13,9 +13,10 @@ export type ServicesAction = (typeof SERVICES_ACTIONS)[number];
  * Runs `scripts/services.sh <action>` with this process's environment, its output streamed to
  * ours. Resolves with the script's exit code (128 + signal number when a signal ended it).
  */
-export function runServicesScript(action: ServicesAction): Promise<number> {
+export function runServicesScript(action: ServicesAction, o: { outputToStderr?: boolean } = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [SERVICES_SCRIPT, action], { stdio: 'inherit' });
+    // `--json` commands keep stdout for their JSON: the script's lines then go to stderr.
+    const child = spawn('bash', [SERVICES_SCRIPT, action], { stdio: o.outputToStderr ? ['ignore', 2, 2] : 'inherit' });
     child.once('error', reject);
     child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
   });
