@@ -1,3 +1,10 @@
+import { deviceRoutes } from '../api/routes/device-routes.ts';
+import { fleetRoutes } from '../api/routes/fleet-routes.ts';
+import { metricsRoutes } from '../api/routes/metrics-routes.ts';
+import { modelRoutes } from '../api/routes/model-routes.ts';
+import { ticketRoutes } from '../api/routes/ticket-routes.ts';
+import { visitRoutes } from '../api/routes/visit-routes.ts';
+import { webStatic } from '../api/web-static.ts';
 import type { Config } from '../platform/config.ts';
 import type { RuntimeOptions } from './service-runtime.ts';
 
@@ -10,9 +17,14 @@ export interface ProductPluginOptions {
 }
 
 /**
- * The roles above the core, as runtime plugins: the service workflows (tickets, visits,
- * customer messages on BullMQ), the domain API routes and the assistant.
+ * The roles above the core, as runtime plugins: the domain API routes and the dashboard, the
+ * service workflows (tickets, visits, customer messages on BullMQ) and the assistant.
  */
 export function productPlugins(_o: ProductPluginOptions): NonNullable<RuntimeOptions['plugins']> {
-  return [];
+  return [
+    (d) => ({
+      name: 'domain-api',
+      routes: [fleetRoutes(d), deviceRoutes(d), ticketRoutes(d), visitRoutes(d), metricsRoutes(d), modelRoutes(d, { drift: d.drift }), async (app) => webStatic(app)],
+    }),
+  ];
 }

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AuthService } from '../auth/auth-service.ts';
 import { requireCaller } from '../caller-access.ts';
+import { PrognosError } from '../../platform/errors.ts';
 import { errorResponses } from '../error-reply.ts';
 
 /** The HttpOnly cookie the web UI authenticates with (the API takes a bearer token as well). */
@@ -79,8 +80,38 @@ export function authRoutes(deps: AuthRoutesDeps): FastifyPluginAsyncZod {
 
     app.get(
       '/api/v1/auth/me',
-      { schema: { tags: ['auth'], summary: 'Who the request is authenticated as', security: [{ bearer: [] }, { cookie: [] }], response: { 200: z.object({ caller: CallerSchema }), ...errorResponses } } },
-      async (req) => ({ caller: requireCaller(req) }),
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'Who the request is authenticated as (the caller, and flat fields for the dashboard)',
+          security: [{ bearer: [] }, { cookie: [] }],
+          response: {
+            200: z.object({
+              caller: CallerSchema,
+              userId: z.string(),
+              role: z.enum(['admin', 'engineer', 'customer']),
+              displayName: z.string(),
+              tenant: z.string().optional(),
+              customerId: z.string().optional(),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (req) => {
+        const caller = requireCaller(req);
+        const token = requestToken(req);
+        const user = token ? (await deps.auth.authenticate(token))?.user : undefined;
+        if (!user || caller.kind === 'system') throw new PrognosError('PRG_UNAUTHENTICATED');
+        return {
+          caller,
+          userId: caller.userId,
+          role: caller.kind,
+          displayName: user.displayName,
+          ...(caller.kind !== 'admin' ? { tenant: caller.tenant } : {}),
+          ...(caller.kind === 'customer' ? { customerId: caller.customerId } : {}),
+        };
+      },
     );
   };
 }
