@@ -7,6 +7,7 @@ import { registerDemo } from './commands/demo.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerFleet } from './commands/fleet.ts';
 import { registerIngest } from './commands/ingest.ts';
+import { registerModels } from './commands/models.ts';
 import { registerRejects } from './commands/rejects.ts';
 import { registerServices } from './commands/services.ts';
 import { registerSimulate } from './commands/simulate.ts';
@@ -28,6 +29,7 @@ registerBrokerConfig(program);
 registerEval(program);
 registerFleet(program);
 registerTrain(program);
+registerModels(program);
 registerAsk(program);
 
 try {

@@ -22,7 +22,7 @@ export interface ProductOptions {
   /** Simulated machines (0 = none). */
   readonly devices: number;
   readonly seed: number;
-  /** Clock ms per real ms for the whole product while simulating: one reading per device per simulated hour. Default 3600. */
+  /** Clock ms per real ms for the whole product while simulating (devices send one reading per simulated hour). */
   readonly speed: number;
   /** Called for every simulator event (failure, maintenance, repair). */
   readonly onSimulatorEvent?: (unit: FleetUnit, e: EquipmentEvent) => void;
@@ -79,9 +79,16 @@ export async function startProduct(config: Config, o: ProductOptions): Promise<P
   }
   let fleet: SimulatedFleet | null = null;
   const serviceVisits = { count: 0 };
+  let runtimeRef: Pick<ServiceRuntime, 'ingest' | 'apiServices' | 'config'> | null = null;
   const plugins = productPlugins({
     config,
     smtpUrl: config.notify.smtpUrl ?? smtp!.url,
+    // The downlink connects after ingest has started the embedded broker (or to MQTT_URL).
+    mqtt: () => {
+      const rt = runtimeRef!;
+      if (config.mqtt.url) return { url: config.mqtt.url, username: config.mqtt.username, password: config.mqtt.password };
+      return { url: rt.ingest.brokerUrl, username: rt.apiServices.brokerAuth ? rt.apiServices.mqttService.username : undefined, password: rt.apiServices.brokerAuth ? rt.apiServices.mqttService.password : undefined };
+    },
     // The simulator's technician: a booked visit that starts renews the failing part.
     visitExecutor: (v) => {
       if (fleet?.serviceVisit(v.device, v.modes, `prognos visit ${v.visitId}`)) serviceVisits.count++;
@@ -92,6 +99,9 @@ export async function startProduct(config: Config, o: ProductOptions): Promise<P
     queuePrefix: o.queuePrefix,
     plugins,
     extraStatus: () => (fleet ? { simulator: fleet.stats() } : {}),
+    beforePluginsStart: (rt) => {
+      runtimeRef = rt;
+    },
   });
   try {
     if (o.devices > 0) {
@@ -107,8 +117,9 @@ export async function startProduct(config: Config, o: ProductOptions): Promise<P
         devices: o.devices,
         seed: o.seed,
         clock,
-        // One reading per device per simulated hour, one per real second at the default speed.
-        intervalMs: o.speed * 1000,
+        // One reading per device per simulated hour (what the feature windows are built for):
+        // at ×7200 that is two per real second per device.
+        intervalMs: 3_600_000,
         speed: 1,
         protocolVersion: config.mqtt.url ? config.mqtt.protocolVersion : 4,
         onEvent: o.onSimulatorEvent,

@@ -59,6 +59,8 @@ export interface RuntimeOptions {
   readonly plugins?: ReadonlyArray<(deps: DomainDeps & { apiServices: ApiServices; episodes: EpisodeService; drift: DriftMonitor }) => RuntimePlugin>;
   /** Redis key prefix of the job queues. Default `prognos`. */
   readonly queuePrefix?: string;
+  /** Called once ingest runs (the embedded broker is up), before the plugins start. */
+  readonly beforePluginsStart?: (rt: Pick<ServiceRuntime, 'ingest' | 'apiServices' | 'config'>) => void;
 }
 
 export interface ServiceRuntime {
@@ -141,8 +143,11 @@ export async function startServiceRuntime(config: Config, options: RuntimeOption
   ingest = new IngestService({ config, db, clock, logger, brokerAuth: apiServices.brokerAuth, onReadings: (ref, readings) => scoring.onReadings(ref, readings) });
   await models.start();
   await scoring.start();
-  for (const p of plugins) await p.start?.();
+  // Ingest first: plugins may connect to the embedded broker. Decisions made before a plugin
+  // starts are not lost: onDecisions writes SQL outboxes that the plugin drains once started.
   await ingest.start();
+  options.beforePluginsStart?.({ ingest, apiServices, config });
+  for (const p of plugins) await p.start?.();
   const api = buildApi({
     ingest,
     status: () => ({

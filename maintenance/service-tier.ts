@@ -22,8 +22,13 @@ export const SAFETY_CRITICAL_MODES: Readonly<Record<string, string>> = {
 export const SECURITY_SENSITIVE_ACTIONS = ['change_device_credentials', 'remote_shutdown', 'firmware_update', 'change_contact_details'] as const;
 export type SecuritySensitiveAction = (typeof SECURITY_SENSITIVE_ACTIONS)[number];
 
-/** Risk under which the prediction counts as low confidence (the model is not sure). */
+/**
+ * Risk under which a prediction counts as low confidence, unless it is well past the model's
+ * own decision threshold (≥ 1.5 × threshold): a classifier for a rare event can be sure at 0.15
+ * when its threshold is 0.08, so an absolute 0.6 alone would send every such ticket to an engineer.
+ */
 export const LOW_CONFIDENCE_RISK = 0.6;
+export const CONFIDENT_THRESHOLD_MULTIPLE = 1.5;
 
 export type TierReason =
   | `safety_critical_mode:${string}`
@@ -40,6 +45,8 @@ export interface TierInput {
   customerNeedsHuman: boolean;
   /** Probability of failure from the prediction, 0..1. */
   risk: number;
+  /** The model's decision threshold for this mode (from its card), when known. */
+  threshold?: number;
   /** An action the ticket involves that is security-sensitive, if any. */
   securitySensitiveAction?: SecuritySensitiveAction;
 }
@@ -55,6 +62,7 @@ export function decideTier(i: TierInput): TierDecision {
   if (i.customerNeedsHuman) return { tier: 'human', reason: 'customer_needs_human' };
   if (i.securitySensitiveAction) return { tier: 'human', reason: `security_sensitive:${i.securitySensitiveAction}` };
   if (i.deviceCriticality === 'high') return { tier: 'assisted', reason: 'device_high_criticality' };
-  if (i.risk < LOW_CONFIDENCE_RISK) return { tier: 'assisted', reason: 'low_confidence' };
+  const confidentAt = i.threshold === undefined ? LOW_CONFIDENCE_RISK : Math.min(LOW_CONFIDENCE_RISK, CONFIDENT_THRESHOLD_MULTIPLE * i.threshold);
+  if (i.risk < confidentAt) return { tier: 'assisted', reason: 'low_confidence' };
   return { tier: 'ai', reason: 'routine' };
 }

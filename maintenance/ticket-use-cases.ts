@@ -46,6 +46,8 @@ export const OpenTicketInputSchema = z.object({
   mode: z.string().min(1).max(64),
   severity: z.enum(SEVERITIES),
   risk: z.number().min(0).max(1),
+  /** The model's decision threshold for the mode, when known (confidence is judged against it). */
+  threshold: z.number().min(0).max(1).optional(),
   rulHours: z.number().nonnegative().nullable(),
   /** A security-sensitive action the remedy involves (forces the human tier). */
   securitySensitiveAction: z.enum(SECURITY_SENSITIVE_ACTIONS).optional(),
@@ -79,6 +81,7 @@ export async function openTicketForEpisode(deps: TicketDeps, caller: Caller, inp
     deviceCriticality: device.criticality as Criticality,
     customerNeedsHuman: device.needs_human,
     risk: i.risk,
+    threshold: i.threshold,
     securitySensitiveAction: i.securitySensitiveAction,
   });
   return store(deps).openForEpisode(

@@ -22,7 +22,7 @@ export function registerDemo(program: Command): void {
     .description('The whole product on embedded defaults with a simulated fleet on an accelerated clock: readings, predictions, episodes, tickets, visits, customer messages, outcomes.')
     .option('--devices <n>', 'simulated machines', '50')
     .option('--seed <n>', 'simulator seed', '1')
-    .option('--speed <x>', 'clock ms per real ms (3600: a simulated hour per second, a month in 12 minutes)', '3600')
+    .option('--speed <x>', 'clock ms per real ms (7200: two simulated hours per second, a month in 6 minutes)', '7200')
     .option('--duration <seconds>', 'stop after this many real seconds and print the final summary (default: until Ctrl-C)')
     .option('--json', 'print only the final summary, as one JSON object, on stdout')
     .option('--no-services', 'do not run `prognos services up` first')

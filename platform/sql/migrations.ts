@@ -7,6 +7,7 @@ import { alertsMigration } from './migrations/0004-alerts.ts';
 import { notificationsMigration } from './migrations/0005-notifications.ts';
 import { authMigration } from './migrations/0006-auth.ts';
 import { assistantMigration } from './migrations/0007-assistant.ts';
+import { workflowsMigration } from './migrations/0008-workflows.ts';
 
 /**
  * Migrations live in code, one file each under migrations/, applied in key order, and are
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0005_notifications': notificationsMigration,
   '0006_auth': authMigration,
   '0007_assistant': assistantMigration,
+  '0008_workflows': workflowsMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

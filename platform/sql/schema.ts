@@ -379,6 +379,31 @@ export interface FeatureStateTable {
   updated_at: ColumnType<Date, Date | string, Date | string>;
 }
 
+/** workflow_outbox (0008): a BullMQ job written in the transaction that calls for it; see workflows/workflow-outbox.ts. */
+export interface WorkflowOutboxTable {
+  job_id: string;
+  tenant: string;
+  /** The job definition's name, e.g. `ticket.open`. */
+  name: string;
+  payload: ColumnType<Record<string, unknown>, string, string>;
+  /** Clock time the job is due (null: now). */
+  run_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: ColumnType<Date, Date | string, never>;
+  relayed_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+}
+
+/** workflow_tickets (0008): the workflow's state per ticket (planning round, offered slots). */
+export interface WorkflowTicketTable {
+  ticket_id: string;
+  tenant: string;
+  round: number;
+  /** planning | offered | awaiting_engineer | handed_off | booked | done */
+  phase: string;
+  offer: ColumnType<Record<string, unknown>, string, string>;
+  handoff_reason: string | null;
+  updated_at: ColumnType<Date, Date | string, Date | string>;
+}
+
 export interface Database {
   dead_letters: DeadLetterTable;
   data_quality_events: DataQualityEventTable;
@@ -408,4 +433,6 @@ export interface Database {
   conversation_messages: ConversationMessageTable;
   assistant_tool_calls: AssistantToolCallTable;
   assistant_proposals: AssistantProposalTable;
+  workflow_outbox: WorkflowOutboxTable;
+  workflow_tickets: WorkflowTicketTable;
 }

@@ -29,6 +29,15 @@ test('high criticality or low confidence: the system proposes, an engineer appro
   assert.deepEqual(decideTier({ ...routine, risk: LOW_CONFIDENCE_RISK }), { tier: 'ai', reason: 'routine' });
 });
 
+test("confidence is judged against the model's own threshold when it is known", () => {
+  // A rare-event classifier with threshold 0.08 is sure at 0.12 (1.5 × its threshold)…
+  assert.deepEqual(decideTier({ ...routine, risk: 0.12, threshold: 0.08 }), { tier: 'ai', reason: 'routine' });
+  assert.deepEqual(decideTier({ ...routine, risk: 0.11, threshold: 0.08 }), { tier: 'assisted', reason: 'low_confidence' });
+  // …and a high threshold never lifts the bar above the absolute one.
+  assert.deepEqual(decideTier({ ...routine, risk: LOW_CONFIDENCE_RISK, threshold: 0.5 }), { tier: 'ai', reason: 'routine' });
+  assert.deepEqual(decideTier({ ...routine, risk: 0.59, threshold: 0.5 }), { tier: 'assisted', reason: 'low_confidence' });
+});
+
 test('the strongest rule wins: human reasons outrank assisted ones', () => {
   assert.equal(decideTier({ ...routine, deviceCriticality: 'high', customerNeedsHuman: true, risk: 0.1 }).tier, 'human');
   assert.equal(decideTier({ ...routine, mode: 'winding_insulation', deviceCriticality: 'critical' }).reason, 'safety_critical_mode:winding_insulation');
