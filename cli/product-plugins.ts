@@ -13,6 +13,7 @@ import { WebhookChannel } from '../alerts/notify/webhook-channel.ts';
 import { portalRoutes } from '../api/routes/portal-routes.ts';
 import type { Config } from '../platform/config.ts';
 import { loadOrCreateSecret } from '../platform/secret-file.ts';
+import { SlaWatch } from '../workflows/sla-watch.ts';
 import type { VisitExecutor } from '../workflows/workflow-context.ts';
 import { WorkflowEngine } from '../workflows/workflow-engine.ts';
 import type { RuntimeOptions } from './service-runtime.ts';
@@ -70,14 +71,21 @@ export function productPlugins(o: ProductPluginOptions): NonNullable<RuntimeOpti
           escalationHours: [config.notify.escalateAfterHours, config.notify.escalateAfterHours, 2 * config.notify.escalateAfterHours],
         },
       });
+      const sla = new SlaWatch(d);
       return {
         name: 'workflows',
         onDecisions: (trx, applied) => engine.onDecisions(trx, applied),
         onPrediction: (p) => engine.onPrediction(p),
         routes: [portalRoutes(d, { links, engine })],
-        start: () => engine.start(),
-        stop: () => engine.stop(),
-        status: () => ({ running: true }),
+        async start() {
+          await engine.start();
+          sla.start();
+        },
+        async stop() {
+          await sla.stop();
+          await engine.stop();
+        },
+        status: () => ({ slaBreaches: sla.breaches }),
       };
     },
     (d) => ({
