@@ -8,4 +8,4 @@ import { registerIngest } from '../../cli/commands/ingest.ts';
  */
 const program = new Command('prognos');
 registerIngest(program);
-await program.parseAsync(['node', 'prognos', 'ingest']);
+await program.parseAsync(['node', 'prognos', ...process.argv.slice(2)]);

@@ -15,9 +15,9 @@ export interface IngestLaunch {
 /** `bin/prognos.mjs ingest` when the CLI loads; otherwise `cli/commands/ingest.ts` on its own. */
 export function chooseIngestLaunch(): IngestLaunch {
   const probe = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8', timeout: 60_000 });
-  if (probe.status === 0) return { args: [BIN, 'ingest'], description: 'node bin/prognos.mjs ingest' };
+  if (probe.status === 0) return { args: [BIN, 'ingest', '--no-scoring'], description: 'node bin/prognos.mjs ingest --no-scoring' };
   const why = (probe.stderr || probe.error?.message || '').split('\n').find((l) => /Error/.test(l)) ?? `exit ${probe.status}`;
-  return { args: ['--import', 'tsx', ENTRY, 'ingest'], description: `bench/support/ingest-entry.ts (cli/commands/ingest.ts; bin/prognos.mjs did not load: ${why.trim()})` };
+  return { args: ['--import', 'tsx', ENTRY, 'ingest', '--no-scoring'], description: `bench/support/ingest-entry.ts (cli/commands/ingest.ts; bin/prognos.mjs did not load: ${why.trim()})` };
 }
 
 export interface IngestStatus {

@@ -5,7 +5,7 @@ import { startServiceRuntime, untilSignal } from '../service-runtime.ts';
 export function registerIngest(program: Command): void {
   program
     .command('ingest')
-    .description('Run the ingest role alone: MQTT telemetry → validation → InfluxDB (spool while it is down), with metrics on HTTP.')
+    .description('Run the ingest role: MQTT telemetry → validation → InfluxDB (spool while it is down), with online scoring and the alert policy on the same stream (--no-scoring: ingest alone), metrics on HTTP.')
     .addHelpText(
       'after',
       `
@@ -13,9 +13,10 @@ Environment: MQTT_URL (unset: embedded broker on MQTT_PORT), MQTT_CLIENT_ID, MQT
 INFLUX_URL, INFLUX_DATABASE, INFLUX_TOKEN, DATABASE_URL, PROGNOS_DATA_DIR, PROGNOS_HTTP_PORT.
 Metrics: GET /metrics (Prometheus text). Rejections: prognos rejects.`,
     )
-    .action(async () => {
+    .option('--no-scoring', 'ingest only: no online scoring or alert policy in this process')
+    .action(async (opts: { scoring: boolean }) => {
       const config = loadConfig();
-      const rt = await startServiceRuntime(config);
+      const rt = await startServiceRuntime(config, { scoring: opts.scoring });
       rt.logger.info({ broker: rt.ingest.brokerUrl, http: rt.httpUrl }, 'ingest running');
       process.stdout.write(`prognos ingest: broker ${rt.ingest.brokerUrl}, metrics ${rt.httpUrl}/metrics\n`);
       await untilSignal();
