@@ -1,4 +1,5 @@
 import type { Caller } from '../platform/caller.ts';
+import type { Tier } from '../maintenance/service-tier.ts';
 import type { Prediction } from '../models/prediction.ts';
 
 /**
@@ -24,7 +25,8 @@ export interface AssistantPorts {
   rescheduleVisit(caller: Caller, input: { ticketId: string; visitId: string; slot: VisitSlot }): Promise<Visit>;
   cancelVisit(caller: Caller, input: { ticketId: string; visitId: string; reason: string }): Promise<Visit>;
   draftCustomerMessage(caller: Caller, input: { ticketId: string; intent: string; language: Language }): Promise<MessageDraft>;
-  sendCustomerMessage(caller: Caller, input: { ticketId: string; subject: string; body: string }): Promise<SentMessage>;
+  /** `conversationId` makes the send idempotent per conversation (a retried confirmation sends once). */
+  sendCustomerMessage(caller: Caller, input: { ticketId: string; subject: string; body: string; conversationId?: string }): Promise<SentMessage>;
   handOff(caller: Caller, input: HandOffInput): Promise<HandOffReceipt>;
 }
 
@@ -91,7 +93,7 @@ export interface TicketFilter {
 }
 
 /** `ai`: the system may act alone; `assisted`: the assistant proposes and a person confirms; `human`: people only. */
-export type ServiceTier = 'ai' | 'assisted' | 'human';
+export type ServiceTier = Tier;
 
 export interface TicketSummary {
   id: string;

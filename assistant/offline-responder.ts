@@ -109,6 +109,14 @@ export async function respondOffline(ctx: ToolContext, store: ConversationStore,
     return tickets.find((tk) => (tk.visit?.status === 'scheduled') === wantsVisit) ?? tickets[0] ?? null;
   };
 
+  // An id the user named that is none of theirs: say so, never act on some other ticket instead.
+  if (intent !== 'help' && intent !== 'fleet') {
+    const unknown = await unknownIds(message, devices, async () => (await call<{ tickets: TicketSummary[] }>('listTickets', { status: 'all' }))?.tickets ?? []);
+    if (unknown.length > 0) {
+      return say(t(lang, `I cannot find ${unknown.join(', ')} among the devices and tickets you can see. Nothing was changed.`, `在您可以查看的设备和工单中找不到 ${unknown.join('、')}。没有做任何更改。`));
+    }
+  }
+
   switch (intent) {
     case 'fleet':
     case 'help': {
@@ -167,14 +175,33 @@ export async function respondOffline(ctx: ToolContext, store: ConversationStore,
         const o = await call<{ summary: string; executed: boolean }>('cancelVisit', { ticketId: ticket.id, reason: 'requested in the assistant (offline mode)' });
         return say(proposalText(o, lang, t(lang, `Ticket ${ticket.id} has no scheduled visit to cancel.`, `工单 ${ticket.id} 没有可取消的上门。`)));
       }
+      if (intent === 'book' && ticket.visit?.status === 'scheduled') {
+        // Booking never silently moves an existing appointment.
+        return say(t(lang, `Ticket ${ticket.id} already has a visit from ${ticket.visit.start} to ${ticket.visit.end}. Say "reschedule" to move it.`, `工单 ${ticket.id} 已有上门安排：${ticket.visit.start} 至 ${ticket.visit.end}。如需改期，请说“改期”。`));
+      }
       const slots = await call<{ slots: VisitSlot[] }>('proposeVisitSlots', { ticketId: ticket.id });
       const slot = (slots?.slots ?? []).find((s) => s.start !== ticket.visit?.start);
       if (!slot) return say(t(lang, `No free slot for ticket ${ticket.id}.`, `工单 ${ticket.id} 暂无空闲时段。`));
-      const tool = intent === 'book' && !(ticket.visit && ticket.visit.status === 'scheduled') ? 'scheduleVisit' : 'rescheduleVisit';
+      const tool = intent === 'book' ? 'scheduleVisit' : 'rescheduleVisit';
       const o = await call<{ summary: string; executed: boolean }>(tool, { ticketId: ticket.id, slot });
       return say(proposalText(o, lang, t(lang, `I could not prepare that for ticket ${ticket.id}.`, `无法为工单 ${ticket.id} 办理。`)));
     }
   }
+}
+
+/** Things that look like device or ticket ids (letters, a dash or underscore, a digit somewhere). */
+const ID_LIKE = /(?<![A-Za-z0-9_-])[A-Za-z]{1,12}[-_][A-Za-z0-9_-]*\d[A-Za-z0-9_-]*/g;
+
+/** Id-like words in the message that match none of the caller's devices or tickets (tickets read only when needed). */
+async function unknownIds(message: string, devices: readonly { device: string }[], tickets: () => Promise<TicketSummary[]>): Promise<string[]> {
+  const words = [...new Set(message.match(ID_LIKE) ?? [])].map((w) => w.replace(/[-_]+$/, ''));
+  if (words.length === 0) return [];
+  const known = (w: string, ids: string[]) => ids.some((id) => id.toLowerCase().includes(w.toLowerCase()) || w.toLowerCase().includes(id.toLowerCase()));
+  const deviceIds = devices.map((d) => d.device);
+  const rest = words.filter((w) => !known(w, deviceIds));
+  if (rest.length === 0) return [];
+  const ticketIds = (await tickets()).map((tk) => tk.id);
+  return rest.filter((w) => !known(w, ticketIds));
 }
 
 function proposalText(o: { summary: string; executed: boolean } | null, lang: Language, failed: string): string {

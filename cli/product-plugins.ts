@@ -10,7 +10,12 @@ import { EmailChannel } from '../alerts/notify/email-channel.ts';
 import { MqttDownlinkChannel } from '../alerts/notify/mqtt-downlink-channel.ts';
 import { NotificationOutbox } from '../alerts/notify/outbox.ts';
 import { WebhookChannel } from '../alerts/notify/webhook-channel.ts';
+import { assistantRoutes } from '../api/routes/assistant.ts';
 import { portalRoutes } from '../api/routes/portal-routes.ts';
+import { Assistant } from '../assistant/assistant.ts';
+import { createDomainPorts } from '../assistant/domain-ports.ts';
+import { KnowledgeBase } from '../assistant/knowledge-base.ts';
+import { createLlmClient } from '../assistant/llm-client.ts';
 import type { Config } from '../platform/config.ts';
 import { loadOrCreateSecret } from '../platform/secret-file.ts';
 import { SlaWatch } from '../workflows/sla-watch.ts';
@@ -86,6 +91,27 @@ export function productPlugins(o: ProductPluginOptions): NonNullable<RuntimeOpti
           await engine.stop();
         },
         status: () => ({ slaBreaches: sla.breaches }),
+      };
+    },
+    (d) => {
+      const llm = createLlmClient({ baseURL: config.llm.baseUrl, apiKey: config.llm.apiKey, model: config.llm.model });
+      const assistant = new Assistant({ db: d.db, ports: createDomainPorts(d), knowledge: KnowledgeBase.load(), clock: d.clock, llm, logger: d.logger });
+      return {
+        name: 'assistant',
+        status: () => ({ mode: llm ? 'llm' : 'offline' }),
+        routes: [
+          async (app) =>
+            assistantRoutes(app, {
+              assistant,
+              // An admin may ask as a named user (`prognos ask --as`): that user's own caller.
+              resolveAs: async (kind, userId) => {
+                const u = await d.apiServices.auth.users.find(userId);
+                if (!u || u.role !== kind || !u.tenant) return undefined;
+                if (kind === 'engineer') return { kind, userId: u.id, tenant: u.tenant };
+                return u.customerId ? { kind: 'customer', userId: u.id, tenant: u.tenant, customerId: u.customerId } : undefined;
+              },
+            }),
+        ],
       };
     },
     (d) => ({

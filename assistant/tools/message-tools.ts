@@ -25,6 +25,6 @@ export const sendCustomerMessageTool = changeTool({
     return { ticketId: t.id, tier: t.tier, summary };
   },
   async execute(ctx, args) {
-    return { sent: await ctx.ports.sendCustomerMessage(ctx.caller, args) };
+    return { sent: await ctx.ports.sendCustomerMessage(ctx.caller, { ...args, conversationId: ctx.conversationId }) };
   },
 });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { PrognosError } from '../../platform/errors.ts';
 import { CMAPSS_SUBSETS, formatSummaryTable, runCmapssEval, type CmapssSubset } from '../../models/cmapss-eval.ts';
 import type { GbdtOptions } from '../../models/gbdt-trainer.ts';
+import { registerEvalAssistant } from './eval-assistant.ts';
 
 interface CmapssCliOptions {
   data: string;
@@ -18,7 +19,8 @@ interface CmapssCliOptions {
 
 /** Offline model evaluation on public benchmarks; it touches no running service. */
 export function registerEval(program: Command): void {
-  const evalCmd = program.command('eval').description('Evaluate the RUL model on public benchmark data sets.');
+  const evalCmd = program.command('eval').description('Evaluate the models on public benchmark data (cmapss) and the assistant on its scenarios (assistant).');
+  registerEvalAssistant(evalCmd);
   evalCmd
     .command('cmapss')
     .description(

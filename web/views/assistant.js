@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { h, mount } from '../dom.js';
-import { currentLang, t } from '../i18n.js';
+import { t } from '../i18n.js';
 
 let conversationId = null;
 const transcript = [];
@@ -24,9 +24,10 @@ export function assistantView(root, me) {
       input.value = '';
       transcript.push({ role: 'user', text });
       log.append(bubble(transcript.at(-1)));
-      const plain = document.body.classList.contains('plain');
       try {
-        const res = await api('/api/v1/assistant/ask', { method: 'POST', body: { message: text, conversationId, language: currentLang(), plainLanguage: plain } });
+        const body = { message: text };
+        if (conversationId) body.conversationId = conversationId;
+        const res = await api('/api/v1/assistant/ask', { method: 'POST', body });
         conversationId = res.conversationId;
         transcript.push({ role: 'assistant', text: res.answer, sources: res.sources ?? [], offline: res.mode === 'offline' });
       } catch (err) {

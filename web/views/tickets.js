@@ -34,6 +34,8 @@ export async function ticketView(root, id, me) {
   const tk = await api(`/api/v1/tickets/${encodeURIComponent(id)}`);
   const slotsBox = h('div', { id: 'slots' });
   const isEngineer = me.role !== 'customer';
+  // Proposed (offered, not taken) or cancelled visits leave the ticket open for booking.
+  const booked = tk.visit && (tk.visit.status === 'booked' || tk.visit.status === 'done') ? tk.visit : null;
   mount(
     root,
     h('section', { class: 'card' },
@@ -41,8 +43,8 @@ export async function ticketView(root, id, me) {
       h('p', {}, h('a', { href: `#/device/${encodeURIComponent(tk.device)}` }, tk.device), ` · ${tk.mode} · `, h('span', { class: `badge sev-${tk.severity}` }, tk.severity)),
       h('p', {}, `${t('state')}: ${stateName(tk.state)}`, tk.outcome ? ` · ${t('outcome')}: ${tk.outcome}` : ''),
       h('p', {}, `${t('tier')}: ${tk.tier} — ${tk.tierReason}`),
-      tk.visit ? h('p', { id: 'booked-visit' }, `${t('visit')}: ${formatTime(tk.visit.startsAt)} · ${tk.visit.technicianName ?? tk.visit.technicianId} · ${tk.visit.status}`) : null,
-      isEngineer && !tk.visit && tk.state !== 'closed'
+      booked ? h('p', { id: 'booked-visit' }, `${t('visit')}: ${formatTime(tk.visit.startsAt)} · ${tk.visit.technicianName ?? tk.visit.technicianId} · ${tk.visit.status}`) : null,
+      isEngineer && !booked && tk.state !== 'closed'
         ? h('button', {
             id: 'propose-slots',
             onclick: async () => {
