@@ -191,9 +191,11 @@ export async function startServiceRuntime(config: Config, options: RuntimeOption
       if (stopped) return;
       stopped = true;
       await api.close();
+      // Plugins first: their clients (the MQTT downlink) must leave the embedded broker before
+      // ingest closes it. Decisions made after this still land in the SQL outboxes.
+      for (const p of [...plugins].reverse()) await p.stop?.();
       await ingest.stop();
       if (scoringOn) await scoring.stop();
-      for (const p of [...plugins].reverse()) await p.stop?.();
       if (scoringOn) await models.stop();
       await jobs.close();
       await db.destroy();
