@@ -7,7 +7,7 @@ import { TELEMETRY_MEASUREMENT } from '../ingest/line-protocol.ts';
 import { type DeviceRecord, getDevice } from '../maintenance/fleet-registry.ts';
 import { deviceStatus as deviceStatusUseCase, fleetOverview } from '../maintenance/fleet-overview.ts';
 import { canRead } from '../maintenance/caller-scope.ts';
-import { bookVisit, cancelVisit as cancelVisitUseCase, proposeSlotsForTicket, rescheduleVisit as rescheduleVisitUseCase, type SlotInput, slotId } from '../maintenance/visit-use-cases.ts';
+import { bookVisit, cancelVisit as cancelVisitUseCase, proposeSlotsForTicket, rescheduleVisit as rescheduleVisitUseCase, type SlotInput, slotId } from '../workflows/visit-use-cases.ts';
 import { VisitStore, type Visit as StoredVisit } from '../maintenance/visit-store.ts';
 import { getTicket as getTicketUseCase, getTicketAudit, listTickets as listTicketsUseCase, transitionTicket } from '../maintenance/ticket-use-cases.ts';
 import type { Ticket as DomainTicket } from '../maintenance/ticket-store.ts';

@@ -3,7 +3,7 @@ import { parseReply, type ReplyDecision } from '../alerts/messages/reply-parser.
 import { updateCustomerPreferences } from '../maintenance/fleet-registry.ts';
 import type { Ticket } from '../maintenance/ticket-store.ts';
 import { closeTicket, getTicket, transitionTicket } from '../maintenance/ticket-use-cases.ts';
-import { bookVisit, cancelVisit, type VisitFlowOptions } from '../maintenance/visit-use-cases.ts';
+import { bookVisit, cancelVisit, type VisitFlowOptions } from './visit-use-cases.ts';
 import type { Visit } from '../maintenance/visit-store.ts';
 import type { Caller } from '../platform/caller.ts';
 import type { DomainDeps } from '../platform/domain-deps.ts';

@@ -4,7 +4,7 @@ import type { CustomerLinks } from '../alerts/notify/customer-links.ts';
 import type { NotificationChannel } from '../alerts/notify/notification-channel.ts';
 import type { NotificationOutbox } from '../alerts/notify/outbox.ts';
 import { type ChannelName, type Recipient, recipientFromCustomer } from '../alerts/notify/recipient.ts';
-import type { VisitFlowOptions } from '../maintenance/visit-use-cases.ts';
+import type { VisitFlowOptions } from './visit-use-cases.ts';
 import type { Ticket } from '../maintenance/ticket-store.ts';
 import type { Caller } from '../platform/caller.ts';
 import type { DomainDeps } from '../platform/domain-deps.ts';

@@ -4,7 +4,7 @@ import { EpisodeService } from '../alerts/episode-service.ts';
 import { OutboxDispatcher } from '../alerts/notify/outbox-dispatcher.ts';
 import { recipientFromCustomer } from '../alerts/notify/recipient.ts';
 import type { Prediction } from '../models/prediction.ts';
-import { buildPlanRequest, cancelVisit, VISIT_FLOW_DEFAULTS } from '../maintenance/visit-use-cases.ts';
+import { buildPlanRequest, cancelVisit, VISIT_FLOW_DEFAULTS } from './visit-use-cases.ts';
 import { reviewBookedVisit } from '../maintenance/visit-replan.ts';
 import { toTicket } from '../maintenance/ticket-store.ts';
 import type { DomainDeps } from '../platform/domain-deps.ts';

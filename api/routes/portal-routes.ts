@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CustomerLinks } from '../../alerts/notify/customer-links.ts';
-import type { VisitFlowOptions } from '../../maintenance/visit-use-cases.ts';
+import type { VisitFlowOptions } from '../../workflows/visit-use-cases.ts';
 import type { DomainDeps } from '../../platform/domain-deps.ts';
 import { type CustomerReplyInput, type CustomerReplyResult, handleCustomerReply, type PortalAction } from '../../workflows/customer-reply.ts';
 import { portalView } from '../../workflows/portal-view.ts';

@@ -4,7 +4,7 @@ import { getTechnician } from '../../maintenance/fleet-registry.ts';
 import { CloseOutInputSchema } from '../../maintenance/ticket-use-cases.ts';
 import type { Ticket } from '../../maintenance/ticket-store.ts';
 import type { Visit } from '../../maintenance/visit-store.ts';
-import { bookVisit, type CalendarEntry, cancelVisit, completeVisit, listVisits, proposeSlotsForTicket, rescheduleVisit, startVisit, type VisitFlowOptions } from '../../maintenance/visit-use-cases.ts';
+import { bookVisit, type CalendarEntry, cancelVisit, completeVisit, listVisits, proposeSlotsForTicket, rescheduleVisit, startVisit, type VisitFlowOptions } from '../../workflows/visit-use-cases.ts';
 import type { DomainDeps } from '../../platform/domain-deps.ts';
 import { PrognosError } from '../../platform/errors.ts';
 import { requireCaller } from '../caller-access.ts';
@@ -66,7 +66,7 @@ const calendarView = (e: CalendarEntry): z.infer<typeof CalendarVisit> => ({
 const statuses = (s: string | undefined) => s?.split(',') as CalendarEntry['status'][] | undefined;
 
 /**
- * Visits over maintenance/visit-use-cases.ts: slots for a ticket (ending before the conservative
+ * Visits over workflows/visit-use-cases.ts: slots for a ticket (ending before the conservative
  * failure deadline), booking, moving and cancelling a ticket's visit, the technician on site and
  * done, the calendar, and one technician's calendar. The use-cases publish the `visit.*` events.
  */

@@ -5,7 +5,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { portalRoutes } from '../../api/routes/portal-routes.ts';
 import { sendError } from '../../api/error-reply.ts';
 import { getTicketAudit, listTickets } from '../../maintenance/ticket-use-cases.ts';
-import { bookVisit, listVisits, proposeSlotsForTicket } from '../../maintenance/visit-use-cases.ts';
+import { bookVisit, listVisits, proposeSlotsForTicket } from '../../workflows/visit-use-cases.ts';
 import type { Caller } from '../../platform/caller.ts';
 import { ticketOpenJob } from '../../workflows/job-definitions.ts';
 import { WorkflowRelay, writeJob } from '../../workflows/workflow-outbox.ts';

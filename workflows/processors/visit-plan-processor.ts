@@ -5,7 +5,7 @@ import { notificationFor } from '../../alerts/notify/proactive-notification.ts';
 import type { Prediction } from '../../models/prediction.ts';
 import { getTicket, transitionTicket } from '../../maintenance/ticket-use-cases.ts';
 import type { Ticket } from '../../maintenance/ticket-store.ts';
-import { proposeSlotsForTicket } from '../../maintenance/visit-use-cases.ts';
+import { proposeSlotsForTicket } from '../visit-use-cases.ts';
 import { VisitStore } from '../../maintenance/visit-store.ts';
 import { escalateJob } from '../job-definitions.ts';
 import { predictionForTicket } from '../ticket-prediction.ts';

@@ -1,5 +1,5 @@
 import { getTicket } from '../../maintenance/ticket-use-cases.ts';
-import { completeVisit, startVisit } from '../../maintenance/visit-use-cases.ts';
+import { completeVisit, startVisit } from '../visit-use-cases.ts';
 import { systemCaller, type WorkflowContext } from '../workflow-context.ts';
 
 /**

@@ -4,14 +4,14 @@ import { latestPrediction } from '../models/prediction-writer.ts';
 import { type Caller, callerLabel } from '../platform/caller.ts';
 import type { DomainDeps } from '../platform/domain-deps.ts';
 import { PrognosError } from '../platform/errors.ts';
-import { reminderJob, verifyJob, visitPlanJob, visitStartJob } from '../workflows/job-definitions.ts';
-import { writeJob } from '../workflows/workflow-outbox.ts';
-import { ensureWorkflowTicket, nextRound, updateWorkflowTicket } from '../workflows/workflow-ticket-state.ts';
-import { listTenant, readable } from './caller-scope.ts';
-import type { Ticket } from './ticket-store.ts';
-import { getTicket, recordCloseOut, transitionTicket, type CloseOutInput } from './ticket-use-cases.ts';
-import { planVisit, type PlannerTechnician, type RankedSlot, type SlotReasonCode, type VisitPlannerOptions, type VisitPlanRequest, type Weekday } from './visit-planner.ts';
-import { type Visit, VisitStore } from './visit-store.ts';
+import { reminderJob, verifyJob, visitPlanJob, visitStartJob } from './job-definitions.ts';
+import { writeJob } from './workflow-outbox.ts';
+import { ensureWorkflowTicket, nextRound, updateWorkflowTicket } from './workflow-ticket-state.ts';
+import { listTenant, readable } from '../maintenance/caller-scope.ts';
+import type { Ticket } from '../maintenance/ticket-store.ts';
+import { getTicket, recordCloseOut, transitionTicket, type CloseOutInput } from '../maintenance/ticket-use-cases.ts';
+import { planVisit, type PlannerTechnician, type RankedSlot, type SlotReasonCode, type VisitPlannerOptions, type VisitPlanRequest, type Weekday } from '../maintenance/visit-planner.ts';
+import { type Visit, VisitStore } from '../maintenance/visit-store.ts';
 
 /**
  * Visit use-cases: propose slots for a ticket from the registry (who can repair it, where, when
