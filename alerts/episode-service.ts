@@ -12,6 +12,7 @@ import {
   NOTIFYING_DECISIONS,
   type PolicyContext,
   stepAlertPolicy,
+  thresholdsFor,
 } from './alert-policy.ts';
 import { type AlertEpisode, EpisodeStore } from './episode-store.ts';
 import { MaintenanceWindowStore } from './maintenance-window-store.ts';
@@ -56,6 +57,9 @@ function assertMayManage(caller: Caller, tenant: string): void {
  * partial unique index on open episodes is the last line of defence.
  */
 export class EpisodeService {
+  /** Keys known idle-and-quiet in this process, with the newest prediction time seen for them. */
+  private readonly quiet = new Map<string, number>();
+
   constructor(
     private readonly db: Db,
     private readonly options: EpisodeServiceOptions = {},
@@ -71,11 +75,26 @@ export class EpisodeService {
     const applied: AppliedDecision[] = [];
     // A fixed lock order across modes keeps two workers from deadlocking.
     const modes = [...new Set(prediction.risks.map((r) => r.mode))].sort();
-    for (const mode of modes) applied.push(...(await this.applyMode(prediction, mode)));
+    for (const mode of modes) {
+      const r = prediction.risks.find((x) => x.mode === mode)!;
+      const key = `${prediction.tenant}\u0000${prediction.device}\u0000${mode}`;
+      const quietAt = this.quiet.get(key);
+      // A quiet key (idle, no pending raise, nothing suppressed) stays quiet under a risk below the
+      // enter threshold: the step would only move `lastAt`. Skipping its transaction keeps a healthy
+      // fleet from costing one locked SQL round trip per prediction and mode.
+      if (quietAt !== undefined && r.risk < thresholdsFor(r.threshold, this.options.policy).enter) {
+        if (prediction.at > quietAt) this.quiet.set(key, prediction.at);
+        continue;
+      }
+      this.quiet.delete(key);
+      const { decisions, after } = await this.applyMode(prediction, mode);
+      applied.push(...decisions);
+      if (after.status === 'idle' && after.aboveSince === null && after.suppressedBy === null && after.lastAt !== null) this.quiet.set(key, after.lastAt);
+    }
     return applied;
   }
 
-  private async applyMode(prediction: Prediction, mode: string): Promise<AppliedDecision[]> {
+  private async applyMode(prediction: Prediction, mode: string): Promise<{ decisions: AppliedDecision[]; after: AlertPolicyState }> {
     const { tenant, device } = prediction;
     return this.db.transaction().execute(async (trx) => {
       await trx
@@ -92,7 +111,7 @@ export class EpisodeService {
         .forUpdate()
         .executeTakeFirstOrThrow();
       const before = (typeof row.state === 'string' ? JSON.parse(row.state) : row.state) as AlertPolicyState;
-      if (before.lastAt !== null && prediction.at <= before.lastAt) return [];
+      if (before.lastAt !== null && prediction.at <= before.lastAt) return { decisions: [], after: before };
 
       const ctx = await this.context(trx, tenant, device, prediction.at);
       const { state: after, decisions } = stepAlertPolicy(before, prediction, ctx, this.options.policy);
@@ -141,7 +160,7 @@ export class EpisodeService {
         .where('mode', '=', mode)
         .execute();
       if (out.length > 0 && this.options.onDecisions) await this.options.onDecisions(trx, out);
-      return out;
+      return { decisions: out, after };
     });
   }
 

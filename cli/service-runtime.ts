@@ -103,7 +103,7 @@ export async function startServiceRuntime(config: Config, options: RuntimeOption
 
   const scoringOn = options.scoring ?? true;
   if (scoringOn) await registerDefaultBundles({ db, clock }, DEFAULT_MODELS_DIR, logger);
-  const models = new LiveModels({ db, clock, logger });
+  const models = new LiveModels({ db, clock, logger, scorer: { explain: config.scoring.explain } });
   const drift = new DriftMonitor();
   // Predictions go through ingest's writer (batched, spooled when InfluxDB is down), built below.
   let ingest: IngestService;

@@ -81,8 +81,11 @@ export const EnvSchema = z.object({
 
   /** Score each device every this many ms of device time (its readings' timestamps). */
   SCORING_EVERY_MS: intFromEnv(1000, 7 * 86400_000).default(15 * 60_000),
-  /** Which predictions get TreeSHAP attributions: every mode, only modes over their threshold, or none. */
-  SCORING_EXPLAIN: z.enum(['all', 'above_threshold', 'none']).default('all'),
+  /**
+   * Which predictions get TreeSHAP attributions: every mode, only modes at or over their threshold
+   * (the ones an alert shows; TreeSHAP is most of the scoring cost), or none.
+   */
+  SCORING_EXPLAIN: z.enum(['all', 'above_threshold', 'none']).default('above_threshold'),
 
   /** Outgoing mail; unset starts an embedded SMTP sink that stores mail under PROGNOS_DATA_DIR/mail. */
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
