@@ -7,6 +7,7 @@ import type { Config } from '../platform/config.ts';
 import { SmtpSink } from '../platform/mail/smtp-sink.ts';
 import type { EquipmentEvent } from '../simulators/equipment-simulator.ts';
 import type { FleetUnit } from '../simulators/fleet.ts';
+import { SimulatedCustomers } from '../simulators/simulated-customers.ts';
 import { type SimulatedFleet, startSimulatedFleet } from '../simulators/simulated-fleet.ts';
 import { type RuntimePlugin, type ServiceRuntime, startServiceRuntime } from './service-runtime.ts';
 import { productPlugins } from './product-plugins.ts';
@@ -42,6 +43,8 @@ export interface DemoSummary {
   messagesSent: number;
   outcomes: Record<string, number>;
   simulator: { failures: number; maintenance: number; repairs: number; serviceVisits: number } | null;
+  /** What the simulated customers did with the messages they got. */
+  customers: { confirm: number; reschedule: number; silent: number; failed: number } | null;
   clock: string;
   dashboardUrl: string;
   mailDir: string | null;
@@ -78,6 +81,7 @@ export async function startProduct(config: Config, o: ProductOptions): Promise<P
     await smtp.start();
   }
   let fleet: SimulatedFleet | null = null;
+  let customers: SimulatedCustomers | null = null;
   const serviceVisits = { count: 0 };
   let runtimeRef: Pick<ServiceRuntime, 'ingest' | 'apiServices' | 'config'> | null = null;
   const plugins = productPlugins({
@@ -125,6 +129,11 @@ export async function startProduct(config: Config, o: ProductOptions): Promise<P
         onEvent: o.onSimulatorEvent,
         onError: (err) => runtime.logger.warn({ err }, 'simulator error'),
       });
+      // The simulated customers answer the e-mail they get (only with the embedded mail sink).
+      if (smtp) {
+        customers = new SimulatedCustomers({ mailDir: smtp.mailDir, baseUrl: runtime.httpUrl, seed: o.seed });
+        customers.start();
+      }
     }
   } catch (err) {
     await runtime.stop();
@@ -172,12 +181,14 @@ export async function startProduct(config: Config, o: ProductOptions): Promise<P
         messagesSent: Number(sent.n),
         outcomes,
         simulator: sim ? { failures: sim.failures, maintenance: sim.maintenance, repairs: sim.repairs, serviceVisits: serviceVisits.count } : null,
+        customers: customers ? { ...customers.answered } : null,
         clock: new Date(clock.now()).toISOString(),
         dashboardUrl,
         mailDir: smtp?.mailDir ?? null,
       };
     },
     async stop() {
+      await customers?.stop();
       await fleet?.stop();
       await runtime.stop();
       await smtp?.stop();
