@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -57,7 +58,7 @@ export interface RuntimeOptions {
   readonly extraStatus?: () => Record<string, unknown>;
   /** Built once the shared connections exist, before anything starts. */
   readonly plugins?: ReadonlyArray<(deps: DomainDeps & { apiServices: ApiServices; episodes: EpisodeService; drift: DriftMonitor }) => RuntimePlugin>;
-  /** Redis key prefix of the job queues. Default `prognos`. */
+  /** Redis key prefix of the job queues. Default `prognos-<hash of the SQL store's location>`. */
   readonly queuePrefix?: string;
   /** Online scoring and the alert policy in this process. Default true; false: a pure ingest process. */
   readonly scoring?: boolean;
@@ -97,7 +98,11 @@ export async function startServiceRuntime(config: Config, options: RuntimeOption
   const db = await openDatabase(config.sql);
   const apiServices = await startApiServices({ config, db, clock });
   const influx = new InfluxHttp(config.influx);
-  const jobs = new JobQueues({ redisUrl: config.redisUrl, prefix: options.queuePrefix, clock, logger });
+  // One Redis may serve several installations (a demo beside a test run): each keeps its jobs
+  // under a prefix of its own SQL store, so none takes another's jobs for rows it does not have.
+  const store = config.sql.kind === 'pglite' ? config.sql.dir : config.sql.url;
+  const prefix = options.queuePrefix ?? `prognos-${createHash('sha256').update(store).digest('hex').slice(0, 10)}`;
+  const jobs = new JobQueues({ redisUrl: config.redisUrl, prefix, clock, logger });
   const deps: DomainDeps = { db, clock, logger, influx, jobs, events: apiServices.events };
   const counters: RuntimeCounters = { predictions: 0, insufficient: 0, episodesRaised: 0, episodesCleared: 0 };
 
