@@ -10,7 +10,7 @@ import type { Prediction } from '../../models/prediction.ts';
 import type { Caller } from '../../platform/caller.ts';
 import { isPrognosError } from '../../platform/errors.ts';
 import { type Db, openDatabase } from '../../platform/sql/database.ts';
-import { sqlEngines } from './sql-engines.ts';
+import { sqlEngines } from '../support/sql-engines.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

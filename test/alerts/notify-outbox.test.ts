@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { NotificationOutbox, type NewNotification } from '../../alerts/notify/outbox.ts';
 import { OutboxDispatcher } from '../../alerts/notify/outbox-dispatcher.ts';
 import type { Recipient } from '../../alerts/notify/recipient.ts';
@@ -15,9 +11,9 @@ import { ManualClock } from '../../platform/clock.ts';
 import type { Config } from '../../platform/config.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { type Db, openDatabase } from '../../platform/sql/database.ts';
+import { sqlEngines as engines } from '../support/sql-engines.ts';
 
 /** The outbox contract on both engines: PGlite (embedded default) and PostgreSQL (fresh database per run). */
-const PG_ADMIN = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const logger = createLogger({ log: { level: 'silent' } });
 const SECRET = 'outbox-test-webhook-secret';
 const HOUR = 3600_000;
@@ -27,36 +23,6 @@ interface Engine {
   open(): Promise<{ config: Config['sql']; cleanup(): Promise<void> }>;
 }
 
-const engines: Engine[] = [
-  {
-    name: 'PGlite',
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'prognos-outbox-'));
-      return { config: { kind: 'pglite', dir }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    async open() {
-      const name = `prognos_outbox_${randomUUID().replaceAll('-', '')}`;
-      const admin = new pg.Client({ connectionString: PG_ADMIN });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const url = new URL(PG_ADMIN);
-      url.pathname = `/${name}`;
-      return {
-        config: { kind: 'postgres', url: url.toString() },
-        cleanup: async () => {
-          const c = new pg.Client({ connectionString: PG_ADMIN });
-          await c.connect();
-          await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-          await c.end();
-        },
-      };
-    },
-  },
-];
 
 /** A customer's webhook endpoint: verifies every signature, records what arrived, answers as told. */
 class Receiver {

@@ -1,51 +1,15 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { AuthService } from '../../api/auth/auth-service.ts';
 import { DeviceCredentialStore } from '../../api/device-identity/device-credential-store.ts';
 import { verifyMosquittoHash } from '../../api/device-identity/mosquitto-password.ts';
 import { ManualClock } from '../../platform/clock.ts';
-import type { Config } from '../../platform/config.ts';
 import { isPrognosError } from '../../platform/errors.ts';
 import { type Db, openDatabase } from '../../platform/sql/database.ts';
+import { sqlEngines as engines } from '../support/sql-engines.ts';
 
 /** The auth and device-credential stores behave alike on PGlite and PostgreSQL (fresh database, dropped after). */
-const PG_ADMIN = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-const engines: { name: string; open(): Promise<{ config: Config['sql']; cleanup(): Promise<void> }> }[] = [
-  {
-    name: 'PGlite',
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'prognos-auth-pglite-'));
-      return { config: { kind: 'pglite', dir }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    async open() {
-      const name = `prognos_auth_${randomUUID().replaceAll('-', '')}`;
-      const admin = new pg.Client({ connectionString: PG_ADMIN });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const url = new URL(PG_ADMIN);
-      url.pathname = `/${name}`;
-      return {
-        config: { kind: 'postgres', url: url.toString() },
-        cleanup: async () => {
-          const c = new pg.Client({ connectionString: PG_ADMIN });
-          await c.connect();
-          await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-          await c.end();
-        },
-      };
-    },
-  },
-];
 
 for (const engine of engines) {
   describe(`auth stores on ${engine.name}`, () => {

@@ -1,49 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { ConversationStore } from '../../assistant/conversation-store.ts';
 import type { Caller } from '../../platform/caller.ts';
 import { ManualClock } from '../../platform/clock.ts';
-import type { Config } from '../../platform/config.ts';
 import { type Db, openDatabase } from '../../platform/sql/database.ts';
+import { sqlEngines as engines } from '../support/sql-engines.ts';
 
 /** The assistant's store (migration 0007) behaves alike on PGlite and PostgreSQL (a fresh database per run). */
-const PG_ADMIN = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-const engines: { name: string; open(): Promise<{ config: Config['sql']; cleanup(): Promise<void> }> }[] = [
-  {
-    name: 'PGlite',
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'prognos-conv-'));
-      return { config: { kind: 'pglite', dir }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    async open() {
-      const name = `prognos_test_${randomUUID().replaceAll('-', '')}`;
-      const admin = new pg.Client({ connectionString: PG_ADMIN });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const url = new URL(PG_ADMIN);
-      url.pathname = `/${name}`;
-      return {
-        config: { kind: 'postgres', url: url.toString() },
-        cleanup: async () => {
-          const c = new pg.Client({ connectionString: PG_ADMIN });
-          await c.connect();
-          await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-          await c.end();
-        },
-      };
-    },
-  },
-];
 
 for (const engine of engines) {
   describe(`conversation store on ${engine.name}`, () => {

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import pg from 'pg';
 import {
   getCustomer,
   getDevice,
@@ -35,43 +31,12 @@ import {
 } from '../../maintenance/ticket-use-cases.ts';
 import type { Caller } from '../../platform/caller.ts';
 import { ManualClock } from '../../platform/clock.ts';
-import type { Config } from '../../platform/config.ts';
 import { type ErrorCode, isPrognosError } from '../../platform/errors.ts';
 import { type Db, openDatabase } from '../../platform/sql/database.ts';
+import { sqlEngines as engines } from '../support/sql-engines.ts';
 
 /** The maintenance store's contract on both engines: embedded PGlite and PostgreSQL. */
-const PG_ADMIN = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-const engines: { name: string; open(): Promise<{ config: Config['sql']; cleanup(): Promise<void> }> }[] = [
-  {
-    name: 'PGlite',
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'prognos-maint-'));
-      return { config: { kind: 'pglite', dir }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    async open() {
-      const name = `prognos_maint_${randomUUID().replaceAll('-', '')}`;
-      const admin = new pg.Client({ connectionString: PG_ADMIN });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const url = new URL(PG_ADMIN);
-      url.pathname = `/${name}`;
-      return {
-        config: { kind: 'postgres', url: url.toString() },
-        cleanup: async () => {
-          const c = new pg.Client({ connectionString: PG_ADMIN });
-          await c.connect();
-          await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-          await c.end();
-        },
-      };
-    },
-  },
-];
 
 const H = 3_600_000;
 const DAY = 24 * H;

@@ -5,7 +5,7 @@ import type { Caller } from '../../platform/caller.ts';
 import { ManualClock } from '../../platform/clock.ts';
 import { isPrognosError } from '../../platform/errors.ts';
 import { type Db, openDatabase } from '../../platform/sql/database.ts';
-import { sqlEngines } from '../alerts/sql-engines.ts';
+import { sqlEngines } from '../support/sql-engines.ts';
 
 const MIN = 60_000;
 const T = Date.parse('2026-03-03T09:00:00Z');

@@ -7,7 +7,7 @@ import type { Config } from '../../platform/config.ts';
 
 /**
  * The two SQL engines a store contract runs on: embedded PGlite and PostgreSQL (a fresh
- * database per run, dropped afterwards). Same shape as test/platform/sql-stores.contract.test.ts.
+ * database per run, dropped afterwards). Every store contract suite runs on these.
  */
 const PG_ADMIN = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
