@@ -3,7 +3,6 @@ import { after, before, describe, test } from 'node:test';
 import { DataQualityStore } from '../../ingest/data-quality-store.ts';
 import { DeadLetterStore } from '../../ingest/dead-letter-store.ts';
 import { systemClock } from '../../platform/clock.ts';
-import type { Config } from '../../platform/config.ts';
 import { type Db, openDatabase } from '../../platform/sql/database.ts';
 import { sqlEngines as engines } from '../support/sql-engines.ts';
 
@@ -11,11 +10,6 @@ import { sqlEngines as engines } from '../support/sql-engines.ts';
  * One contract, two engines: the embedded default (PGlite) and PostgreSQL must behave alike.
  * PostgreSQL gets a fresh database per run, dropped afterwards.
  */
-
-interface Engine {
-  name: string;
-  open(): Promise<{ config: Config['sql']; cleanup(): Promise<void> }>;
-}
 
 
 for (const engine of engines) {

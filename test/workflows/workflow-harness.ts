@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
@@ -24,6 +22,7 @@ import { WORKFLOW_QUEUES } from '../../workflows/job-definitions.ts';
 import type { VisitExecutor, WorkflowOptions } from '../../workflows/workflow-context.ts';
 import { WorkflowEngine, type WorkflowEngineOptions } from '../../workflows/workflow-engine.ts';
 import { createDatabase, dropDatabase, SHARED_INFLUX_URL } from '../support/shared-influx.ts';
+import { sqlEngines } from '../support/sql-engines.ts';
 
 /**
  * Real services for workflow tests: a SQL store (PGlite or a fresh PostgreSQL database), Redis
@@ -34,7 +33,6 @@ import { createDatabase, dropDatabase, SHARED_INFLUX_URL } from '../support/shar
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 export const LINK_SECRET = 'test-link-secret-0123456789abcdef0123456789';
 export const LINK_BASE = 'http://portal.test/#/link';
-const PG_ADMIN = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface Mail {
   to: string[];
@@ -103,31 +101,7 @@ export class EventLog implements LiveEventSink {
 }
 
 export async function openSql(kind: 'pglite' | 'postgres'): Promise<{ config: Config['sql']; cleanup(): Promise<void> }> {
-  if (kind === 'pglite') {
-    const dir = mkdtempSync(join(tmpdir(), 'prognos-wf-'));
-    return { config: { kind: 'pglite', dir }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-  }
-  const name = `prognos_wf_${randomBytes(8).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN);
-  url.pathname = `/${name}`;
-  return {
-    config: { kind: 'postgres', url: url.toString() },
-    cleanup: async () => {
-      const c = new pg.Client({ connectionString: PG_ADMIN });
-      await c.connect();
-      for (let i = 0; i < 50; i++) {
-        const { rows } = await c.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1', [name]);
-        if (Number(rows[0]?.n) === 0) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+  return sqlEngines.find((e) => e.name === (kind === 'pglite' ? 'PGlite' : 'PostgreSQL'))!.open();
 }
 
 /** A small fleet: one customer (e-mail, English, UTC), one site, the given devices, one technician working 06:00–22:00 every day. */
