@@ -1,14 +1,21 @@
 import type { Clock } from '../platform/clock.ts';
-import type { DataQualityListener } from './data-quality.ts';
+import { type DataQualityListener, deviceKey } from './data-quality.ts';
 import type { DataQualityStore } from './data-quality-store.ts';
 import type { DeadLetterStore } from './dead-letter-store.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
 import type { InfluxWriter } from './influx-writer.ts';
-import { readingToLine } from './line-protocol.ts';
+import { linePrefixOf, readingToLine } from './line-protocol.ts';
 import type { LivenessMonitor } from './liveness-monitor.ts';
 import { type Reading, type RejectReason, validateReading } from './payload-schema.ts';
 import type { SeqGapDetector } from './seq-gap-detector.ts';
 import { type DeviceRef, parseTelemetryTopic } from './topics.ts';
+
+/** A telemetry topic's device, with what its readings reuse: the state key and the line prefix. */
+interface KnownDevice {
+  readonly ref: DeviceRef;
+  readonly key: string;
+  readonly linePrefix: string;
+}
 
 export interface IngestLimits {
   maxPayloadBytes: number;
@@ -38,16 +45,17 @@ export interface IngestPipelineDeps {
  * when the store itself failed, and then the message must stay unacknowledged.
  */
 export class IngestPipeline {
-  /** Topic → device, remembered: a fleet publishes on the same few thousand topics all day. */
-  private readonly devices = new Map<string, DeviceRef | null>();
+  /** Topic → device and its line prefix, remembered: a fleet publishes on the same few thousand topics all day. */
+  private readonly devices = new Map<string, KnownDevice | null>();
 
   constructor(private readonly d: IngestPipelineDeps) {}
 
   accept(topic: string, payload: Buffer): Promise<void> {
     const { metrics, limits } = this.d;
     metrics.messages++;
-    const ref = this.device(topic);
-    if (!ref) return this.reject(topic, null, 'bad_topic', `topic must be prognos/<tenant>/<device>/telemetry with ids [A-Za-z0-9._-]{1,64}`, payload);
+    const known = this.device(topic);
+    if (!known) return this.reject(topic, null, 'bad_topic', `topic must be prognos/<tenant>/<device>/telemetry with ids [A-Za-z0-9._-]{1,64}`, payload);
+    const { ref, linePrefix } = known;
     if (payload.length > limits.maxPayloadBytes) {
       return this.reject(topic, ref, 'payload_too_large', `${payload.length} bytes > limit ${limits.maxPayloadBytes}`, payload);
     }
@@ -79,9 +87,9 @@ export class IngestPipeline {
         (side ??= []).push(this.reject(topic, ref, reason, where + detail, part));
         continue;
       }
-      lines.push(readingToLine(ref, result.reading));
+      lines.push(readingToLine(ref, result.reading, linePrefix));
       accepted.push(result.reading);
-      const stored = this.track(ref, result.reading, now);
+      const stored = this.track(known, result.reading, now);
       if (stored) (side ??= []).push(stored);
     }
     const durable = lines.length > 0 ? this.d.writer.write(lines) : null;
@@ -91,28 +99,26 @@ export class IngestPipeline {
     return onReadings && accepted.length > 0 ? all.then(() => onReadings(ref, accepted)) : all;
   }
 
-  private device(topic: string): DeviceRef | null {
-    let ref = this.devices.get(topic);
-    if (ref === undefined) {
-      ref = parseTelemetryTopic(topic);
+  private device(topic: string): KnownDevice | null {
+    let known = this.devices.get(topic);
+    if (known === undefined) {
+      const ref = parseTelemetryTopic(topic);
+      known = ref ? { ref, key: deviceKey(ref.tenant, ref.device), linePrefix: linePrefixOf(ref) } : null;
       if (this.devices.size >= 100_000) this.devices.clear();
-      this.devices.set(topic, ref);
+      this.devices.set(topic, known);
     }
-    return ref;
+    return known;
   }
 
   /** Seq and liveness tracking; returns the store's promise when an event was raised. */
-  private track(ref: DeviceRef, reading: Reading, now: number): Promise<void> | null {
-    const events = [];
-    if (reading.seq !== undefined) {
-      const e = this.d.seq.observe(ref.tenant, ref.device, reading.seq, now);
-      if (e) events.push(e);
-    }
-    const live = this.d.liveness.observe(ref.tenant, ref.device, reading.ts, now);
-    if (live) events.push(live);
-    if (events.length === 0) return null;
+  private track({ ref, key }: KnownDevice, reading: Reading, now: number): Promise<void> | null {
+    const gap = reading.seq === undefined ? null : this.d.seq.observe(ref.tenant, ref.device, reading.seq, now, key);
+    const live = this.d.liveness.observe(ref.tenant, ref.device, reading.ts, now, key);
+    // The common reading raises nothing and allocates nothing here.
+    if (gap === null && live === null) return null;
     const stored: Promise<void>[] = [];
-    for (const e of events) {
+    for (const e of [gap, live]) {
+      if (e === null) continue;
       if (e.kind === 'seq_gap') {
         this.d.metrics.seqGaps++;
         this.d.metrics.seqMissing += e.detail.missing;

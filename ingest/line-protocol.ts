@@ -1,4 +1,4 @@
-import { Point } from '@influxdata/influxdb-client';
+import { Point, escape } from '@influxdata/influxdb-client';
 import type { Reading } from './payload-schema.ts';
 import type { DeviceRef } from './topics.ts';
 
@@ -10,10 +10,59 @@ const MS = { convertTime: (t: string | number | Date | undefined) => String(t) }
  * One reading as one line: measurement `telemetry`, tags `tenant` and `device`, one float field
  * per metric, the device's timestamp in ms. The same reading always gives the same point, so a
  * redelivered message overwrites itself instead of duplicating.
+ *
+ * The reference: an influxdb-client `Point`, built per reading. Ingest uses {@link readingToLine},
+ * which gives the same bytes (a property test holds it to that) at a fraction of the cost.
  */
-export function readingToLine(ref: DeviceRef, reading: Reading): string {
+export function readingToLineWithPoint(ref: DeviceRef, reading: Reading): string {
   const point = new Point(TELEMETRY_MEASUREMENT).tag('tenant', ref.tenant).tag('device', ref.device).timestamp(reading.ts);
   for (const name in reading.metrics) point.floatField(name, reading.metrics[name]);
   // Validation guarantees at least one finite field, so a line always comes out.
   return point.toLineProtocol(MS)!;
+}
+
+/**
+ * `telemetry,device=<d>,tenant=<t> ` — the measurement and tags of a device's lines, built once
+ * per device with `Point` (escaping and tag order are the client's).
+ */
+export function linePrefixOf(ref: DeviceRef): string {
+  const line = new Point(TELEMETRY_MEASUREMENT).tag('tenant', ref.tenant).tag('device', ref.device).floatField('f', 0).toLineProtocol(MS)!;
+  // Ids are held to [A-Za-z0-9._-] (topics.ts), so the first space ends the tag set.
+  return line.slice(0, line.indexOf(' ') + 1);
+}
+
+/** Field keys as the client escapes them; a fleet uses few metric names, so remembered. */
+const fieldKeys = new Map<string, string>();
+function fieldKey(name: string): string {
+  let key = fieldKeys.get(name);
+  if (key === undefined) {
+    key = escape.tag(name);
+    if (fieldKeys.size >= 10_000) fieldKeys.clear();
+    fieldKeys.set(name, key);
+  }
+  return key;
+}
+
+/**
+ * The same line as {@link readingToLineWithPoint} (fields in name order, values as `String(n)`,
+ * the ms timestamp), from the device's cached {@link linePrefixOf}. Point costs an object, a
+ * tags spread, two sorts and a regex escape per tag and field for every reading; a fleet's
+ * readings repeat the same device and metric names, so those are done once.
+ */
+export function readingToLine(ref: DeviceRef, reading: Reading, prefix: string = linePrefixOf(ref)): string {
+  const metrics = reading.metrics;
+  let fields = '';
+  let previous = '';
+  for (const name in metrics) {
+    if (name < previous) return prefix + sortedFields(metrics) + ' ' + String(reading.ts);
+    previous = name;
+    fields += (fields.length ? ',' : '') + fieldKey(name) + '=' + String(metrics[name]);
+  }
+  return prefix + fields + ' ' + String(reading.ts);
+}
+
+function sortedFields(metrics: Readonly<Record<string, number>>): string {
+  let fields = '';
+  for (const name of Object.keys(metrics).sort()) fields += (fields.length ? ',' : '') + fieldKey(name) + '=' + String(metrics[name]);
+  return fields;
 }

@@ -33,8 +33,8 @@ export class LivenessMonitor {
     this.devices.set(deviceKey(state.tenant, state.device), { ...state });
   }
 
-  observe(tenant: string, device: string, readingTs: number, now: number): DataQualityEvent | null {
-    const key = deviceKey(tenant, device);
+  /** `key`: the caller's cached {@link deviceKey}, to save building it per reading. */
+  observe(tenant: string, device: string, readingTs: number, now: number, key: string = deviceKey(tenant, device)): DataQualityEvent | null {
     const d = this.devices.get(key);
     this.dirty.add(key);
     if (!d) {

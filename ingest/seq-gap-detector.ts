@@ -15,8 +15,8 @@ export class SeqGapDetector {
     this.last.set(deviceKey(tenant, device), seq);
   }
 
-  observe(tenant: string, device: string, seq: number, at: number): DataQualityEvent | null {
-    const key = deviceKey(tenant, device);
+  /** `key`: the caller's cached {@link deviceKey}, to save building it per reading. */
+  observe(tenant: string, device: string, seq: number, at: number, key: string = deviceKey(tenant, device)): DataQualityEvent | null {
     const prev = this.last.get(key);
     if (prev === undefined) {
       this.last.set(key, seq);

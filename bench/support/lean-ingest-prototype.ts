@@ -1,5 +1,5 @@
 import type { LineSink } from '../../ingest/influx-writer.ts';
-import { readingToLine } from '../../ingest/line-protocol.ts';
+import { readingToLineWithPoint } from '../../ingest/line-protocol.ts';
 import type { LivenessMonitor } from '../../ingest/liveness-monitor.ts';
 import { METRIC_NAME, MAX_METRICS_PER_READING, RESERVED_METRIC_NAMES, type Reading, type TimeWindow, validateReading } from '../../ingest/payload-schema.ts';
 import type { SeqGapDetector } from '../../ingest/seq-gap-detector.ts';
@@ -111,7 +111,7 @@ export class LeanPipeline {
       for (const k in reading.metrics) fields += `${fields ? ',' : ''}${k}=${reading.metrics[k]}`;
       b.lines.push(`${dev.linePrefix}${fields} ${reading.ts}`);
     } else {
-      b.lines.push(readingToLine(dev.ref, reading));
+      b.lines.push(readingToLineWithPoint(dev.ref, reading));
     }
     b.ids.push(messageId);
     if (b.lines.length >= this.d.batchSize) this.flush();
