@@ -128,22 +128,7 @@ export async function writeHistory(o: HistoryOptions): Promise<HistorySummary> {
     dropoutRate,
     files: { readings: Object.fromEntries(types.map((t) => [t, readingsFileName(t)])), events: EVENTS_FILE },
     stateCodes: STATE_CODES,
-    equipmentTypes: Object.fromEntries(
-      types.map((t) => {
-        const m = EQUIPMENT_CATALOGUE[t].model;
-        return [
-          t,
-          {
-            model: m.model,
-            description: m.description,
-            regimeMetric: m.regimeMetric,
-            sensors: m.sensors.map((s) => ({ name: s.name, unit: s.unit, description: s.description })),
-            failureModes: m.failureModes.map((f) => ({ id: f.id, description: f.description, law: f.law.kind, source: f.source, symptoms: f.symptoms })),
-            maintenance: m.maintenance,
-          },
-        ];
-      }),
-    ),
+    equipmentTypes: Object.fromEntries(types.map((t) => [t, equipmentTypeDescription(t)])),
     devices: units.map((u) => ({
       tenant: u.tenant,
       id: u.device,
@@ -158,6 +143,23 @@ export async function writeHistory(o: HistoryOptions): Promise<HistorySummary> {
   };
   await writeFile(join(o.outDir, FLEET_FILE), `${JSON.stringify(fleet, null, 2)}\n`);
   return { files: [...types.map(readingsFileName), EVENTS_FILE, FLEET_FILE], readings, events: eventCounts };
+}
+
+/**
+ * What fleet.json says of an equipment type: model, regime metric, sensors with units, failure
+ * modes with law and source, maintenance plan. The field export (`models/field-history.ts`)
+ * writes the same description for the field's devices of the simulated types.
+ */
+export function equipmentTypeDescription(type: EquipmentType) {
+  const m = EQUIPMENT_CATALOGUE[type].model;
+  return {
+    model: m.model,
+    description: m.description,
+    regimeMetric: m.regimeMetric,
+    sensors: m.sensors.map((s) => ({ name: s.name, unit: s.unit, description: s.description })),
+    failureModes: m.failureModes.map((f) => ({ id: f.id, description: f.description, law: f.law.kind, source: f.source, symptoms: f.symptoms })),
+    maintenance: m.maintenance,
+  };
 }
 
 /** Four decimals, but never 1.0 before the failure: 1 means failed. */

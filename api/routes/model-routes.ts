@@ -1,5 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { SAFE_ID } from '../../ingest/topics.ts';
+import { listRetrainingLabels } from '../../maintenance/retraining-labels.ts';
+import { OUTCOMES } from '../../maintenance/ticket-state.ts';
 import type { DriftReport } from '../../models/drift-monitor.ts';
 import { activateVersion, listVersions, type ModelVersion, registerBundle, rollbackVersion } from '../../models/model-registry.ts';
 import { callerLabel } from '../../platform/caller.ts';
@@ -43,6 +46,32 @@ const DriftReportSchema = z
   })
   .meta({ id: 'DriftReport' });
 
+const RetrainingLabelSchema = z
+  .object({
+    tenant: z.string(),
+    deviceId: z.string(),
+    equipmentType: z.string(),
+    mode: z.string().meta({ description: 'the failure mode the ticket was opened for (the prediction)' }),
+    confirmed: z.boolean().meta({ description: 'the technician found the predicted mode' }),
+    confirmedMode: z.string().nullable().meta({ description: 'the mode the technician found; null when nothing was wrong' }),
+    at: z.string().meta({ description: 'when the close-out was recorded (ISO 8601)' }),
+    ticketId: z.string(),
+    outcome: z.enum(OUTCOMES),
+  })
+  .meta({ id: 'RetrainingLabel' });
+
+const TrainingDeviceSchema = z
+  .object({ tenant: z.string(), id: z.string(), equipmentType: z.string(), model: z.string(), installedAt: z.string() })
+  .meta({ id: 'TrainingDevice' });
+
+const isoTime = z.iso.datetime({ offset: true }).transform((v) => Date.parse(v));
+
+const RetrainingLabelsQuery = z.object({
+  tenant: z.string().regex(SAFE_ID, 'must match [A-Za-z0-9._-]{1,64}').optional().meta({ description: 'admins: one tenant (default all); engineers: their own only' }),
+  since: isoTime.optional().meta({ description: 'close-outs at or after this time (ISO 8601)' }),
+  until: isoTime.optional().meta({ description: 'close-outs before this time (ISO 8601)' }),
+});
+
 const view = (m: ModelVersion): z.infer<typeof ModelVersionSchema> => ({
   ...m,
   registeredAt: m.registeredAt.toISOString(),
@@ -56,7 +85,8 @@ const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 /**
  * The model registry for operators (admin only: models serve every tenant): list versions,
  * register a bundle directory on the server's disk as a candidate, activate a version, roll
- * back to the previous one, and read the live feature drift. Scoring processes pick up an
+ * back to the previous one, and read the live feature drift. The retraining labels are the
+ * exception: an engineer reads those of their own tenant (the field data they retrain on). Scoring processes pick up an
  * activation from the SQL store without a restart (LiveModels).
  */
 export function modelRoutes(deps: DomainDeps, options: ModelRoutesOptions = {}): FastifyPluginAsyncZod {
@@ -131,6 +161,25 @@ export function modelRoutes(deps: DomainDeps, options: ModelRoutesOptions = {}):
         const m = await rollbackVersion(deps, req.params.type, callerLabel(caller));
         deps.logger.info({ equipmentType: m.equipmentType, version: m.version, by: callerLabel(caller) }, 'model rolled back');
         return { model: view(m) };
+      },
+    );
+
+    app.get(
+      '/api/v1/models/retraining-labels',
+      {
+        schema: {
+          tags: ['models'],
+          summary: "Verified ticket close-outs as retraining labels, oldest first, and the devices in the caller's scope; admin or engineer (own tenant)",
+          description:
+            'Only tickets closed `resolved_verified` or `no_fault_found` (a visit was done) count. `prognos train export-field` turns them into a training history.',
+          security,
+          querystring: RetrainingLabelsQuery,
+          response: { 200: z.object({ labels: z.array(RetrainingLabelSchema), devices: z.array(TrainingDeviceSchema) }), ...errorResponses },
+        },
+      },
+      async (req) => {
+        const caller = requireKind(req, 'admin', 'engineer');
+        return listRetrainingLabels(deps, caller, { tenant: req.query.tenant, sinceMs: req.query.since, untilMs: req.query.until });
       },
     );
 

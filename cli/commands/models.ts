@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../platform/config.ts';
-import { PrognosError } from '../../platform/errors.ts';
+import { callService } from '../service-client.ts';
 
 interface ModelVersionView {
   equipmentType: string;
@@ -22,28 +21,7 @@ interface DriftView {
 }
 
 /** One call to the running service's model routes with PROGNOS_TOKEN (an admin's). */
-async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const config = loadConfig();
-  const url = new URL(path, config.http.serviceUrl);
-  const headers: Record<string, string> = config.api.token ? { authorization: `Bearer ${config.api.token}` } : {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  let res: Response;
-  try {
-    res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
-  } catch (err) {
-    throw new PrognosError('PRG_SERVICE_UNREACHABLE', `${config.http.serviceUrl} (is \`prognos start\` running? set PROGNOS_URL to point elsewhere)`, { cause: err });
-  }
-  const text = await res.text();
-  const parsed = (text ? JSON.parse(text) : {}) as T & { error?: { code: string; message: string } };
-  if (!res.ok) {
-    // The service's own coded error, when it has one: the operator sees why (unknown version, bad bundle…).
-    const code = parsed.error?.code;
-    const message = `${parsed.error?.message ?? res.statusText}${res.status === 401 ? ' (set PROGNOS_TOKEN to an admin token)' : ''}`;
-    if (code === 'PRG_NOT_FOUND' || code === 'PRG_BAD_REQUEST' || code === 'PRG_FORBIDDEN' || code === 'PRG_UNAUTHENTICATED' || code === 'PRG_MODEL_INVALID') throw new PrognosError(code, message);
-    throw new PrognosError('PRG_SERVICE_UNREACHABLE', `${res.status} ${code ?? ''} ${message}`);
-  }
-  return parsed;
-}
+const call = <T>(method: 'GET' | 'POST', path: string, body?: unknown) => callService<T>(method, path, body, 'an admin');
 
 const line = (m: ModelVersionView) => `${m.equipmentType.padEnd(22)} ${m.version.padEnd(24)} ${m.status.padEnd(10)} ${m.activatedAt ?? '-'}  ${m.activatedBy ?? ''}\n`;
 

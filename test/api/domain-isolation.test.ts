@@ -40,6 +40,7 @@ const LISTS_NAMING_ACME: Route[] = [
   { method: 'GET', path: '/api/v1/tickets', url: () => '/api/v1/tickets?tenant=acme' },
   { method: 'GET', path: '/api/v1/visits', url: () => '/api/v1/visits?tenant=acme' },
   { method: 'GET', path: '/api/v1/metrics/tiers', url: () => '/api/v1/metrics/tiers?tenant=acme' },
+  { method: 'GET', path: '/api/v1/models/retraining-labels', url: () => '/api/v1/models/retraining-labels?tenant=acme' },
 ];
 
 const OTHER_ROUTES: { method: Method; path: string }[] = [
