@@ -14,6 +14,7 @@ interface CmapssCliOptions {
   ensemble?: string;
   maxDepth?: string;
   learningRate?: string;
+  rulCap?: string;
   quick?: boolean;
 }
 
@@ -34,6 +35,7 @@ export function registerEval(program: Command): void {
     .option('--draws <n>', 'truncation points per held-out unit in CV (default 10, --quick 2)')
     .option('--seed <n>', 'seed for folds, CV truncation points and the first model', '1')
     .option('--ensemble <n>', 'models averaged, seeds seed..seed+n−1 (default 3, --quick 1)')
+    .option('--rul-cap <n>', 'piecewise-linear target cap for every subset (default 125 single-condition, 150 multi-condition)')
     .option('--max-depth <n>', 'tree depth (default 5)')
     .option('--learning-rate <x>', 'shrinkage (default 0.05)')
     .option('--quick', 'few shallow trees, one model, 2 folds × 2 draws: a smoke run')
@@ -53,6 +55,7 @@ export function registerEval(program: Command): void {
         ...(opts.folds !== undefined && { folds: integer(opts.folds, '--folds') }),
         ...(opts.draws !== undefined && { cvDraws: integer(opts.draws, '--draws') }),
         ...(opts.ensemble !== undefined && { ensembleSize: integer(opts.ensemble, '--ensemble') }),
+        ...(opts.rulCap !== undefined && { rulCap: integer(opts.rulCap, '--rul-cap') }),
         seed: integer(opts.seed, '--seed'),
         quick: opts.quick ?? false,
         gbdt,

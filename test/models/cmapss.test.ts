@@ -295,7 +295,9 @@ describe('prognos eval cmapss pipeline', () => {
     assert.ok(s.cv && s.cv.n === 16 * 2 && Number.isFinite(s.cv.rmse) && s.cv.rmse > 0);
     const json = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     assert.equal(json.subsets[0].subset, 'FD002');
-    assert.equal(json.protocol.rulCap, 125);
+    // Six operating conditions: the multi-condition cap, recorded per subset.
+    assert.equal(json.subsets[0].rulCap, 150);
+    assert.equal(s.rulCap, 150);
 
     // With the labels in --data, the test metrics are those of the written predictions.
     writeFileSync(join(data, 'RUL_FD002.txt'), test.ruls.map((r) => `${r}\n`).join(''));
