@@ -18,7 +18,7 @@ import type { FleetDocumentInput } from '../../maintenance/fleet-schema.ts';
 import { listRetrainingLabels } from '../../maintenance/retraining-labels.ts';
 import { closeTicket, openTicketForEpisode, recordCloseOut, transitionTicket } from '../../maintenance/ticket-use-cases.ts';
 import type { FeatureReading } from '../../models/feature-window.ts';
-import { writeFieldHistory } from '../../models/field-history.ts';
+import { type FieldHistoryOptions, writeFieldHistory } from '../../models/field-history.ts';
 import { readDeviceReadings, readEvents, readFleet, type SimEvent } from '../../models/sim-history.ts';
 import { buildTrainingSet } from '../../models/sim-training-set.ts';
 import { trainSimModels } from '../../models/sim-trainer.ts';
@@ -104,6 +104,21 @@ describe('field history: verified close-outs and InfluxDB telemetry become a tra
   const field = new Map<string, FeatureReading[]>();
   /** The CLI's export folders, one per SQL engine. */
   const exports: string[] = [];
+
+  /** acme's field history written in-process (the CLI test runs the same through the API). */
+  const exportAcme = (
+    outDir: string,
+    scope: Pick<FieldHistoryOptions, 'labels' | 'devices'>,
+    window: Pick<FieldHistoryOptions, 'sinceMs' | 'untilMs' | 'chunkHours' | 'pageRows'>,
+  ) =>
+    writeFieldHistory({
+      outDir,
+      influx: new InfluxHttp({ url: SHARED_INFLUX_URL, database: influxDb, token: undefined, retentionPolicy: undefined }),
+      equipmentTypes: { [TYPE]: equipmentTypeDescription(TYPE) },
+      scope: 'acme',
+      ...scope,
+      ...window,
+    });
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'prognos-field-history-'));
@@ -289,17 +304,7 @@ describe('field history: verified close-outs and InfluxDB telemetry become a tra
       test('the export reads InfluxDB in chunks and pages: small ones give the same files', async () => {
         const { labels, devices } = await listRetrainingLabels(deps, engAcme, { untilMs: UNTIL });
         const direct = join(root, `direct-${engine.name}`);
-        const summary = await writeFieldHistory({
-          outDir: direct,
-          influx: new InfluxHttp({ url: SHARED_INFLUX_URL, database: influxDb, token: undefined, retentionPolicy: undefined }),
-          devices,
-          labels,
-          equipmentTypes: { [TYPE]: equipmentTypeDescription(TYPE) },
-          scope: 'acme',
-          untilMs: UNTIL,
-          chunkHours: 5,
-          pageRows: 13,
-        });
+        const summary = await exportAcme(direct, { labels, devices }, { untilMs: UNTIL, chunkHours: 5, pageRows: 13 });
         assert.deepEqual(summary.events, { failure: 2, maintenance: 3 });
         assert.equal(summary.labelsUsed, 3);
         for (const f of [`readings-${TYPE}.csv`, 'events.csv']) assert.ok(readFileSync(join(direct, f)).equals(readFileSync(join(dir(), f))), f);
@@ -315,16 +320,7 @@ describe('field history: verified close-outs and InfluxDB telemetry become a tra
         const since = START + 7 * DAY;
         const { labels, devices } = await listRetrainingLabels(deps, engAcme, {});
         const out = join(root, `since-${engine.name}`);
-        const summary = await writeFieldHistory({
-          outDir: out,
-          influx: new InfluxHttp({ url: SHARED_INFLUX_URL, database: influxDb, token: undefined, retentionPolicy: undefined }),
-          devices,
-          labels,
-          equipmentTypes: { [TYPE]: equipmentTypeDescription(TYPE) },
-          scope: 'acme',
-          sinceMs: since,
-          untilMs: UNTIL,
-        });
+        const summary = await exportAcme(out, { labels, devices }, { sinceMs: since, untilMs: UNTIL });
         assert.deepEqual(summary.labelsSkipped, { outside_window: 1 });
         const fleet = readFleet(out);
         assert.equal(fleet.startMs, since);
