@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { projectPath } from '../platform/project-paths.ts';
 
 /**
  * Serves the dashboard and customer portal (`web/`, plain ES modules: there is no build step)
  * and the one vendored library it loads (uPlot, from node_modules). Only files under those two
  * roots with a known extension are served; anything else is a 404.
  */
-const WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
+const WEB_ROOT = projectPath('web');
 const UPLOT_DIST = dirname(createRequire(import.meta.url).resolve('uplot/dist/uPlot.esm.js'));
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import MiniSearch from 'minisearch';
 import type { Language } from './assistant-ports.ts';
+import { projectPath } from '../platform/project-paths.ts';
 
 /** One fault article (assistant/knowledge/<mode>.<language>.md). */
 export interface Article {
@@ -106,7 +106,7 @@ export function tokenize(text: string): string[] {
   return out;
 }
 
-const DEFAULT_DIR = fileURLToPath(new URL('./knowledge/', import.meta.url));
+const DEFAULT_DIR = projectPath('assistant', 'knowledge');
 
 /** The fault articles, searched with BM25 (minisearch). Loaded once from markdown files. */
 export class KnowledgeBase {

@@ -66,6 +66,8 @@ interface Options {
   retries: number;
   /** Appends the measured ingest process's output here. */
   ingestLog: string | undefined;
+  /** Run ingest from the ahead-of-time compiled tree (scripts/build.mjs) instead of through tsx. */
+  ingestCompiled: boolean;
 }
 
 function parseOptions(): Options {
@@ -85,6 +87,7 @@ function parseOptions(): Options {
       'ingest-env': { type: 'string', multiple: true, default: [] },
       'ingest-node-arg': { type: 'string', multiple: true, default: [] },
       'ingest-log': { type: 'string' },
+      'ingest-compiled': { type: 'boolean', default: false },
       'quiet-wait': { type: 'string', default: '120' },
       retries: { type: 'string', default: '2' },
     },
@@ -123,6 +126,7 @@ function parseOptions(): Options {
     ),
     ingestNodeArgs: values['ingest-node-arg'],
     ingestLog: values['ingest-log'],
+    ingestCompiled: values['ingest-compiled'],
     quietWaitS: int('quiet-wait', values['quiet-wait'], 0, 3600),
     retries: int('retries', values.retries, 0, 10),
   };
@@ -605,7 +609,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', interrupted);
   const loadBefore = loadavg();
   try {
-    const launch = chooseIngestLaunch();
+    const launch = chooseIngestLaunch(o.ingestCompiled);
     process.stderr.write(`ingest runs as: ${launch.description}\n`);
     const influxd = await startInfluxd(join(work, 'influxd'));
     daemons.push(influxd);

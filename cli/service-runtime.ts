@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppliedDecision } from '../alerts/episode-service.ts';
@@ -23,9 +22,10 @@ import { JobQueues } from '../platform/queue/job-queues.ts';
 import { type Db, openDatabase } from '../platform/sql/database.ts';
 import type { Database } from '../platform/sql/schema.ts';
 import type { Kysely } from 'kysely';
+import { projectPath } from '../platform/project-paths.ts';
 
 /** The models shipped with prognos, registered and activated where no version is active yet. */
-export const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../models/default', import.meta.url));
+export const DEFAULT_MODELS_DIR = projectPath('models', 'default');
 
 /** Counters for the live summary (what `prognos start`/`demo` print). */
 export interface RuntimeCounters {

@@ -5,6 +5,7 @@ import { stopChild, waitUntil } from './daemons.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/prognos.mjs', import.meta.url));
 const ENTRY = fileURLToPath(new URL('./ingest-entry.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** How the ingest process is started: the real CLI, or the same command without the rest of the CLI. */
 export interface IngestLaunch {
@@ -12,8 +13,16 @@ export interface IngestLaunch {
   description: string;
 }
 
-/** `bin/prognos.mjs ingest` when the CLI loads; otherwise `cli/commands/ingest.ts` on its own. */
-export function chooseIngestLaunch(): IngestLaunch {
+/**
+ * `bin/prognos.mjs ingest` (through tsx) when the CLI loads; otherwise `cli/commands/ingest.ts`
+ * on its own. `compiled`: compile first (`scripts/build.mjs`) and run `.build/cli/main.js`.
+ */
+export function chooseIngestLaunch(compiled = false): IngestLaunch {
+  if (compiled) {
+    const build = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    if (build.status !== 0) throw new Error(`scripts/build.mjs failed: ${build.stderr}`);
+    return { args: [`${ROOT}/.build/cli/main.js`, 'ingest', '--no-scoring'], description: 'node .build/cli/main.js ingest --no-scoring (compiled by scripts/build.mjs)' };
+  }
   const probe = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8', timeout: 60_000 });
   if (probe.status === 0) return { args: [BIN, 'ingest', '--no-scoring'], description: 'node bin/prognos.mjs ingest --no-scoring' };
   const why = (probe.stderr || probe.error?.message || '').split('\n').find((l) => /Error/.test(l)) ?? `exit ${probe.status}`;

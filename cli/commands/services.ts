@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Argument, type Command } from 'commander';
+import { projectPath } from '../../platform/project-paths.ts';
 
 /** The script behind `prognos services`, found beside this module (not through the cwd). */
-export const SERVICES_SCRIPT = fileURLToPath(new URL('../../scripts/services.sh', import.meta.url));
+export const SERVICES_SCRIPT = projectPath('scripts', 'services.sh');
 
 export const SERVICES_ACTIONS = ['up', 'down', 'status'] as const;
 export type ServicesAction = (typeof SERVICES_ACTIONS)[number];

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -10,6 +9,7 @@ import { PrognosError } from '../errors.ts';
 import { migrateToLatest } from './migrations.ts';
 import { PGlitePool } from './pglite-pool.ts';
 import type { Database } from './schema.ts';
+import { projectPath } from '../project-paths.ts';
 
 export type Db = Kysely<Database>;
 
@@ -21,7 +21,7 @@ export type Db = Kysely<Database>;
 const PGLITE_CONF = ['shared_buffers=16MB', 'wal_buffers=1MB', 'work_mem=2MB', 'maintenance_work_mem=16MB'];
 
 function initPGliteInChild(dir: string): void {
-  const script = fileURLToPath(new URL('./pglite-init.mjs', import.meta.url));
+  const script = projectPath('platform', 'sql', 'pglite-init.mjs');
   const res = spawnSync(process.execPath, [script, dir], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
   if (res.status !== 0) throw new PrognosError('PRG_SQL_FAILED', `could not create the PGlite data directory ${dir}: ${res.stderr?.toString().slice(-500) ?? res.error?.message}`);
 }
