@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../platform/config.ts';
 import { PrognosError } from '../platform/errors.ts';
+import { sourceNewerThanBuild } from '../platform/project-paths.ts';
 import { registerAsk } from './commands/ask.ts';
 import { registerBrokerConfig } from './commands/broker-config.ts';
 import { registerDemo } from './commands/demo.ts';
@@ -13,6 +14,9 @@ import { registerServices } from './commands/services.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerStart } from './commands/start.ts';
 import { registerTrain } from './commands/train.ts';
+
+const stale = sourceNewerThanBuild();
+if (stale) process.stderr.write(`prognos: warning: ${stale} changed after this compiled tree was built; run npm run build\n`);
 
 const program = new Command('prognos')
   .description('Predictive-maintenance service assistant: telemetry in, visits before failures out.')

@@ -50,5 +50,6 @@ for (const dir of SOURCE_DIRS) {
     files++;
   }
 }
-writeFileSync(join(out, '.prognos-build'), `${JSON.stringify({ builtAt: new Date().toISOString(), files })}\n`);
+// The marker: platform/project-paths.ts finds the root by it and compares its time with the sources'.
+writeFileSync(join(out, '.prognos-build'), `${JSON.stringify({ builtAt: new Date(started + performance.timeOrigin).toISOString(), files, sourceDirs: SOURCE_DIRS })}\n`);
 process.stdout.write(`compiled ${files} files into ${relative(root, out)}/ in ${((performance.now() - started) / 1000).toFixed(1)} s: node ${relative(root, out)}/cli/main.js <command>\n`);

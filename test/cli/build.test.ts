@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,14 @@ test('scripts/build.mjs compiles the CLI into a tree that runs without tsx and r
   assert.equal(compiledRoot.status, 0, compiledRoot.stderr);
   assert.equal(compiledRoot.stdout, root);
   assert.equal(PROJECT_ROOT, root);
+  assert.equal(help.stderr, '', 'a fresh build runs without a warning');
+
+  // A build older than the sources says so on every run.
+  const marker = join(out, '.prognos-build');
+  writeFileSync(marker, JSON.stringify({ ...JSON.parse(readFileSync(marker, 'utf8')), builtAt: '2000-01-01T00:00:00.000Z' }));
+  const stale = spawnSync(process.execPath, [join(out, 'cli', 'main.js'), '--help'], { cwd: root, encoding: 'utf8' });
+  assert.equal(stale.status, 0);
+  assert.match(stale.stderr, /prognos: warning: .+\.ts changed after this compiled tree was built; run npm run build/);
 });
 
 test('scripts/build.mjs refuses an output folder that is not directly under the project root', () => {
