@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { pino } from 'pino';
 import {
   activateVersion,
@@ -17,51 +15,12 @@ import {
   rollbackVersion,
 } from '../../models/model-registry.ts';
 import { ManualClock } from '../../platform/clock.ts';
-import type { Config } from '../../platform/config.ts';
 import { isPrognosError } from '../../platform/errors.ts';
 import { type Db, openDatabase } from '../../platform/sql/database.ts';
 import { buildToyBundle, EQUIPMENT, FEATURE_NAMES } from './scoring-fixtures.ts';
+import { type SqlEngine, sqlEngines } from '../support/sql-engines.ts';
 
-const PG_ADMIN = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const logger = pino({ level: 'silent' });
-
-interface Engine {
-  name: string;
-  /** `shared`: whether a second handle may be opened (a second process would). */
-  open(): Promise<{ config: Config['sql']; shared: boolean; cleanup(): Promise<void> }>;
-}
-
-const engines: Engine[] = [
-  {
-    name: 'PGlite',
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'prognos-pglite-'));
-      return { config: { kind: 'pglite', dir }, shared: false, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    async open() {
-      const name = `prognos_test_${randomUUID().replaceAll('-', '')}`;
-      const admin = new pg.Client({ connectionString: PG_ADMIN });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const url = new URL(PG_ADMIN);
-      url.pathname = `/${name}`;
-      return {
-        config: { kind: 'postgres', url: url.toString() },
-        shared: true,
-        cleanup: async () => {
-          const c = new pg.Client({ connectionString: PG_ADMIN });
-          await c.connect();
-          await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-          await c.end();
-        },
-      };
-    },
-  },
-];
 
 const WORN = { status: 'ok' as const, names: FEATURE_NAMES, values: Float64Array.from([3.8, 3.8, 2, 2, 0.5, 0.5]), at: 1 };
 
@@ -76,7 +35,7 @@ before(() => {
 });
 after(() => rmSync(bundles, { recursive: true, force: true }));
 
-for (const engine of engines) {
+for (const engine of sqlEngines) {
   describe(`model registry on ${engine.name}`, () => {
     let db: Db;
     let other: Db;
@@ -86,7 +45,8 @@ for (const engine of engines) {
       const opened = await engine.open();
       cleanup = opened.cleanup;
       db = await openDatabase(opened.config);
-      other = opened.shared ? await openDatabase(opened.config) : db;
+      // A second handle, as a second process would hold: PGlite serves one, so it shares the first.
+      other = opened.config.kind === 'postgres' ? await openDatabase(opened.config) : db;
     });
     after(async () => {
       if (other !== db) await other.destroy();
@@ -178,7 +138,7 @@ for (const engine of engines) {
   });
 }
 
-async function openFresh(engine: Engine): Promise<{ db: Db; close(): Promise<void> }> {
+async function openFresh(engine: SqlEngine): Promise<{ db: Db; close(): Promise<void> }> {
   const opened = await engine.open();
   const db = await openDatabase(opened.config);
   return {
