@@ -1,3 +1,5 @@
+// First: libraries below create their `debug` loggers at load time.
+import '../platform/quiet-debug.ts';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../platform/config.ts';
 import { PrognosError } from '../platform/errors.ts';

@@ -4,17 +4,17 @@ import type { DataQualityStore } from './data-quality-store.ts';
 import type { DeadLetterStore } from './dead-letter-store.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
 import type { InfluxWriter } from './influx-writer.ts';
-import { linePrefixOf, readingToLine } from './line-protocol.ts';
+import { DeviceLineFormat } from './line-protocol.ts';
 import type { LivenessMonitor } from './liveness-monitor.ts';
-import { type Reading, type RejectReason, validateReading } from './payload-schema.ts';
+import { type Reading, type RejectReason, type TimeWindow, validateReading } from './payload-schema.ts';
 import type { SeqGapDetector } from './seq-gap-detector.ts';
 import { type DeviceRef, parseTelemetryTopic } from './topics.ts';
 
-/** A telemetry topic's device, with what its readings reuse: the state key and the line prefix. */
+/** A telemetry topic's device, with what its readings reuse: the state key and the line format. */
 interface KnownDevice {
   readonly ref: DeviceRef;
   readonly key: string;
-  readonly linePrefix: string;
+  readonly lines: DeviceLineFormat;
 }
 
 export interface IngestLimits {
@@ -48,14 +48,19 @@ export class IngestPipeline {
   /** Topic → device and its line prefix, remembered: a fleet publishes on the same few thousand topics all day. */
   private readonly devices = new Map<string, KnownDevice | null>();
 
-  constructor(private readonly d: IngestPipelineDeps) {}
+  /** The acceptance window, updated per message rather than allocated per message. */
+  private readonly window: { -readonly [K in keyof TimeWindow]: TimeWindow[K] };
+
+  constructor(private readonly d: IngestPipelineDeps) {
+    this.window = { now: 0, maxFutureMs: d.limits.maxFutureMs, maxPastMs: d.limits.maxPastMs };
+  }
 
   accept(topic: string, payload: Buffer): Promise<void> {
     const { metrics, limits } = this.d;
     metrics.messages++;
     const known = this.device(topic);
     if (!known) return this.reject(topic, null, 'bad_topic', `topic must be prognos/<tenant>/<device>/telemetry with ids [A-Za-z0-9._-]{1,64}`, payload);
-    const { ref, linePrefix } = known;
+    const { ref } = known;
     if (payload.length > limits.maxPayloadBytes) {
       return this.reject(topic, ref, 'payload_too_large', `${payload.length} bytes > limit ${limits.maxPayloadBytes}`, payload);
     }
@@ -65,45 +70,51 @@ export class IngestPipeline {
     } catch (err) {
       return this.reject(topic, ref, 'malformed_json', (err as Error).message, payload);
     }
-    const items = Array.isArray(decoded) ? decoded : [decoded];
-    if (items.length === 0 || items.length > limits.maxReadingsPerMessage) {
-      return this.reject(topic, ref, 'too_many_readings', `${items.length} readings; allowed 1..${limits.maxReadingsPerMessage}`, payload);
+    const many = Array.isArray(decoded);
+    const count = many ? (decoded as unknown[]).length : 1;
+    if (count === 0 || count > limits.maxReadingsPerMessage) {
+      return this.reject(topic, ref, 'too_many_readings', `${count} readings; allowed 1..${limits.maxReadingsPerMessage}`, payload);
     }
-    metrics.readingsReceived += items.length;
+    metrics.readingsReceived += count;
 
     const now = this.d.clock.now();
-    const window = { now, maxFutureMs: limits.maxFutureMs, maxPastMs: limits.maxPastMs };
-    const lines: string[] = [];
-    const accepted: Reading[] = [];
+    const window = this.window;
+    window.now = now;
+    const { writer, onReadings } = this.d;
+    // Only a listener needs the accepted readings gathered; ingest alone keeps none of them.
+    const accepted: Reading[] | null = onReadings ? [] : null;
+    let written = 0;
     // Side stores (rejections inside an array, data-quality events) are rare; the common
     // message holds only its batch's shared promise.
     let side: Promise<void>[] | null = null;
-    for (let i = 0; i < items.length; i++) {
-      const result = validateReading(items[i], window);
+    for (let i = 0; i < count; i++) {
+      const item: unknown = many ? (decoded as unknown[])[i] : decoded;
+      const result = validateReading(item, window);
       if (!result.ok) {
         const { reason, detail } = result.rejection;
-        const where = items.length > 1 ? `[${i}] ` : '';
-        const part = items.length > 1 ? JSON.stringify(items[i]) ?? 'undefined' : payload;
+        const where = many ? `[${i}] ` : '';
+        const part = many ? JSON.stringify(item) ?? 'undefined' : payload;
         (side ??= []).push(this.reject(topic, ref, reason, where + detail, part));
         continue;
       }
-      lines.push(readingToLine(ref, result.reading, linePrefix));
-      accepted.push(result.reading);
+      // Every line of this message goes into the writer's current batch before commit().
+      writer.add(known.lines.line(result.reading));
+      written++;
+      accepted?.push(result.reading);
       const stored = this.track(known, result.reading, now);
       if (stored) (side ??= []).push(stored);
     }
-    const durable = lines.length > 0 ? this.d.writer.write(lines) : null;
+    const durable = written > 0 ? writer.commit() : null;
     const all = side === null ? durable : Promise.all(durable ? [durable, ...side] : side).then(() => undefined);
     if (!all) return Promise.resolve();
-    const onReadings = this.d.onReadings;
-    return onReadings && accepted.length > 0 ? all.then(() => onReadings(ref, accepted)) : all;
+    return onReadings && accepted && accepted.length > 0 ? all.then(() => onReadings(ref, accepted)) : all;
   }
 
   private device(topic: string): KnownDevice | null {
     let known = this.devices.get(topic);
     if (known === undefined) {
       const ref = parseTelemetryTopic(topic);
-      known = ref ? { ref, key: deviceKey(ref.tenant, ref.device), linePrefix: linePrefixOf(ref) } : null;
+      known = ref ? { ref, key: deviceKey(ref.tenant, ref.device), lines: DeviceLineFormat.of(ref) } : null;
       if (this.devices.size >= 100_000) this.devices.clear();
       this.devices.set(topic, known);
     }

@@ -1,3 +1,5 @@
+// First: libraries below create their `debug` loggers at load time.
+import '../platform/quiet-debug.ts';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Config } from '../platform/config.ts';
 import { PrognosError } from '../platform/errors.ts';
@@ -33,8 +35,11 @@ type SendPacket = (packet: { cmd: string; messageId?: number }, cb?: (err?: Erro
  */
 export class MqttSource {
   private client: MqttClient | null = null;
-  /** Message id → its persistence, until the held PUBACK picks it up. */
-  private readonly persisting = new Map<number, Promise<void>>();
+  /**
+   * Message id (1..65535) → its persistence, until the held PUBACK picks it up. An array, not a
+   * Map: a Map that gains and loses an entry per message keeps resizing its table.
+   */
+  private readonly persisting: (Promise<void> | undefined)[] = new Array<Promise<void> | undefined>(65536).fill(undefined);
   private readonly idleWaiters: (() => void)[] = [];
   private inFlight = 0;
   private resumeReading: (() => void) | null = null;
@@ -111,7 +116,7 @@ export class MqttSource {
     if (this.closing) return; // unacknowledged: the broker redelivers it to the next session
     this.inFlight++;
     const persisted = this.o.handler(topic, payload);
-    this.persisting.set(packet.messageId, persisted);
+    this.persisting[packet.messageId] = persisted;
     if (this.inFlight < this.o.maxInFlight) return cb(0);
     // Its PUBACK handler attaches only when reading resumes; until then a failure is expected, not unhandled.
     persisted.catch(() => undefined);
@@ -158,9 +163,9 @@ export class MqttSource {
     const waiting = new Map<Promise<void>, { cmd: string; messageId?: number }[]>();
     internal._sendPacket = (packet, cb, ...rest) => {
       const id = packet.messageId;
-      const persisted = packet.cmd === 'puback' && id !== undefined ? this.persisting.get(id) : undefined;
+      const persisted = packet.cmd === 'puback' && id !== undefined ? this.persisting[id] : undefined;
       if (!persisted) return send(packet, cb, ...rest);
-      this.persisting.delete(id!);
+      this.persisting[id!] = undefined;
       cb?.();
       const list = waiting.get(persisted);
       if (list) {

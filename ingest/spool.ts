@@ -82,8 +82,8 @@ export class Spool {
   }
 
   /** Appends one batch durably. Waits while the spool is full. */
-  async append(payload: string): Promise<void> {
-    const body = Buffer.from(payload, 'utf8');
+  async append(payload: string | Uint8Array): Promise<void> {
+    const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
     const frame = Buffer.concat([Buffer.from(`${body.length} ${crc32(body).toString(16)}\n`), body, Buffer.from('\n')]);
     // A frame larger than the whole bound could never fit: let it through alone rather than wait forever.
     while (this.totalBytes > 0 && this.totalBytes + frame.length > this.opts.maxBytes) {

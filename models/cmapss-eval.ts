@@ -8,8 +8,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrognosError } from '../platform/errors.ts';
-import { DEFAULT_RUL_CAP, detectRegimeCount, fitSensorScaler, normaliseSensors, parseRulFile, readCmapssFile, rulTargets, type CmapssUnit, type SensorScaler } from './cmapss-data.ts';
+import { assignRegimes, DEFAULT_RUL_CAP, detectRegimeCount, fitSensorScaler, N_SETTINGS, normaliseSensors, parseRulFile, readCmapssFile, rulTargets, type CmapssUnit, type SensorScaler } from './cmapss-data.ts';
 import { cmapssFeatureNames, DEFAULT_FEATURE_SPEC, sensorName, unitFeatures, type CmapssFeatureSpec } from './cmapss-features.ts';
+import { fitHealthIndex, withHealthIndex, type HealthIndexWeights } from './cmapss-health-index.ts';
 import { trainGbdt, type GbdtOptions } from './gbdt-trainer.ts';
 import { seededRandom } from './seeded-random.ts';
 import { predict, type TreeEnsemble } from './tree-ensemble.ts';
@@ -193,7 +194,7 @@ export async function runCmapssEval(options: CmapssEvalOptions): Promise<CmapssE
       trainUnits: train.length,
       testUnits: test.length,
       informativeSensors: fitted.scaler.informative.map(sensorName),
-      regimes: fitted.scaler.regimes.centres.length / 3,
+      regimes: regimeCount(fitted.scaler),
       features: fitted.featureNames.length,
       cv,
       test: testMetrics,
@@ -337,14 +338,24 @@ export interface CmapssPipeline {
   readonly scaler: SensorScaler;
   readonly spec: CmapssFeatureSpec;
   readonly featureNames: readonly string[];
+  /** With `spec.healthIndex`: fitted on the same units as the models. */
+  readonly healthIndex: HealthIndexWeights | null;
   readonly models: readonly TreeEnsemble[];
 }
 
 export function fitCmapssPipeline(units: readonly CmapssUnit[], cap: number, config: CmapssModelConfig): CmapssPipeline {
   const scaler = fitSensorScaler(units);
-  const featureNames = cmapssFeatureNames(scaler.informative, config.features);
+  const featureNames = cmapssFeatureNames(scaler.informative, config.features, regimeCount(scaler));
   const d = featureNames.length;
-  const base = { scaler, spec: config.features, featureNames, models: [] };
+  const targets = units.map((u) => rulTargets(u, cap));
+  const healthIndex = config.features.healthIndex
+    ? fitHealthIndex(
+        units.map((u) => normaliseSensors(scaler, u)),
+        targets,
+        scaler.informative.length,
+      )
+    : null;
+  const base = { scaler, spec: config.features, featureNames, healthIndex, models: [] };
   const perUnit = units.map((u) => featurise(base, u));
   const nRows = units.reduce((a, u) => a + u.cycles.length, 0);
   const features = new Float64Array(nRows * d);
@@ -353,7 +364,7 @@ export function fitCmapssPipeline(units: readonly CmapssUnit[], cap: number, con
   let r = 0;
   units.forEach((u, i) => {
     features.set(perUnit[i]!, r * d);
-    labels.set(rulTargets(u, cap), r);
+    labels.set(targets[i]!, r);
     groups.fill(u.unit, r, r + u.cycles.length);
     r += u.cycles.length;
   });
@@ -362,8 +373,18 @@ export function fitCmapssPipeline(units: readonly CmapssUnit[], cap: number, con
 }
 
 /** Row-major features of every cycle of `unit` (causal, so row t is what cycle t would see live). */
-export function featurise(pipeline: Pick<CmapssPipeline, 'scaler' | 'spec'>, unit: CmapssUnit): Float64Array {
-  return unitFeatures(normaliseSensors(pipeline.scaler, unit), pipeline.scaler.informative.length, unit.cycles, pipeline.spec);
+export function featurise(pipeline: Pick<CmapssPipeline, 'scaler' | 'spec' | 'healthIndex'>, unit: CmapssUnit): Float64Array {
+  const { scaler, spec, healthIndex } = pipeline;
+  const m = scaler.informative.length;
+  const z = normaliseSensors(scaler, unit);
+  const regimes = spec.regimeHistory ? { labels: assignRegimes(scaler.regimes, unit), count: regimeCount(scaler) } : undefined;
+  if (spec.healthIndex && !healthIndex) throw new PrognosError('PRG_BAD_REQUEST', 'healthIndex features need fitted health-index weights');
+  if (!healthIndex) return unitFeatures(z, m, unit.cycles, spec, regimes);
+  return unitFeatures(withHealthIndex(z, m, healthIndex), m + 1, unit.cycles, spec, regimes);
+}
+
+function regimeCount(scaler: SensorScaler): number {
+  return scaler.regimes.centres.length / N_SETTINGS;
 }
 
 /** Mean prediction of the ensemble for row `t` of a unit's features, never below 0. */

@@ -5,6 +5,7 @@
  * 20 cycles at cycle 7 is the mean of cycles 1..7; a slope or a volatility needs two cycles
  * (0 before that); an EWM starts at the first value.
  */
+import { PrognosError } from '../platform/errors.ts';
 
 /** Which rolling statistics to compute per sensor. Windows and spans are in cycles. */
 export interface CmapssFeatureSpec {
@@ -16,6 +17,37 @@ export interface CmapssFeatureSpec {
   readonly volatilityWindows: readonly number[];
   /** Exponentially weighted means, `alpha = 2 / (span + 1)`. */
   readonly ewmSpans: readonly number[];
+  /** Change since the unit's own start (its baseline). Default none. */
+  readonly sinceStart?: SinceStartSpec;
+  /**
+   * Operating-regime history per regime r: `regime_<r>__share` (share of cycles 1..t flown in it)
+   * and `regime_<r>__since` (cycles since the last one in it; t + 1 if none yet). Default false.
+   */
+  readonly regimeHistory?: boolean;
+  /**
+   * A linear health index fitted to the target on the training units (`cmapss-health-index.ts`),
+   * given every kind above as one more column, `health_index__<kind>`. Default false.
+   */
+  readonly healthIndex?: boolean;
+}
+
+/**
+ * Every C-MAPSS engine starts with its own unknown wear and manufacturing offset: a level minus the
+ * mean of the unit's first `baselineCycles` cycles removes it. Before that many cycles the
+ * baseline is the mean of the cycles so far (so the change is about 0, as it should be).
+ */
+export interface SinceStartSpec {
+  readonly baselineCycles: number;
+  /** Rolling means minus the baseline: `mean_<w>_since_start`. Default none. */
+  readonly meanWindows?: readonly number[];
+  /** EWMs minus the baseline: `ewm_<span>_since_start`. Default none. */
+  readonly ewmSpans?: readonly number[];
+}
+
+/** Regime label per cycle (0-based, from the training fold's clustering) and how many there are. */
+export interface RegimeLabels {
+  readonly labels: Int32Array;
+  readonly count: number;
 }
 
 /** Chosen by unit-wise CV on FD001 and FD004 (bench/cmapss.md). */
@@ -34,31 +66,51 @@ export function featureKinds(spec: CmapssFeatureSpec): string[] {
     ...spec.slopeWindows.map((w) => `slope_${w}`),
     ...spec.volatilityWindows.map((w) => `volatility_${w}`),
     ...spec.ewmSpans.map((s) => `ewm_${s}`),
+    ...(spec.sinceStart?.meanWindows ?? []).map((w) => `mean_${w}_since_start`),
+    ...(spec.sinceStart?.ewmSpans ?? []).map((s) => `ewm_${s}_since_start`),
   ];
 }
+
+/** Per-regime history kinds, in column order for each regime. */
+const REGIME_KINDS = ['share', 'since'] as const;
 
 /** README column names: `sensor_<1-based index>`. */
 export function sensorName(j: number): string {
   return `sensor_${j + 1}`;
 }
 
-/** `<sensor>__<kind>` per informative sensor and kind, then `cycle__count` (the engine's age). */
-export function cmapssFeatureNames(informative: readonly number[], spec: CmapssFeatureSpec = DEFAULT_FEATURE_SPEC): string[] {
+/**
+ * `<sensor>__<kind>` per informative sensor and kind, then `health_index__<kind>` with
+ * `healthIndex`, then `regime_<r>__<kind>` (1-based r) with
+ * `regimeHistory`, then `cycle__count` (the engine's age).
+ */
+export function cmapssFeatureNames(informative: readonly number[], spec: CmapssFeatureSpec = DEFAULT_FEATURE_SPEC, regimeCount = 1): string[] {
   const kinds = featureKinds(spec);
   const names: string[] = [];
   for (const j of informative) for (const kind of kinds) names.push(`${sensorName(j)}__${kind}`);
+  if (spec.healthIndex) for (const kind of kinds) names.push(`health_index__${kind}`);
+  if (spec.regimeHistory) for (let r = 0; r < regimeCount; r++) for (const kind of REGIME_KINDS) names.push(`regime_${r + 1}__${kind}`);
   names.push('cycle__count');
   return names;
 }
 
 /**
- * Row-major `n × (m·kinds + 1)` features from `z` (`n × m` regime-normalised sensors), in the
- * order of {@link cmapssFeatureNames}.
+ * Row-major features from `z` (`n × m` regime-normalised sensors, the health index last with
+ * `spec.healthIndex`), in the order of {@link cmapssFeatureNames}; `regimes` is required with
+ * `spec.regimeHistory`.
  */
-export function unitFeatures(z: Float64Array, m: number, cycles: Int32Array, spec: CmapssFeatureSpec = DEFAULT_FEATURE_SPEC): Float64Array {
+export function unitFeatures(z: Float64Array, m: number, cycles: Int32Array, spec: CmapssFeatureSpec = DEFAULT_FEATURE_SPEC, regimes?: RegimeLabels): Float64Array {
   const n = cycles.length;
   const k = featureKinds(spec).length;
-  const d = m * k + 1;
+  if (spec.regimeHistory && !regimes) throw new PrognosError('PRG_BAD_REQUEST', 'regimeHistory features need the regime of every cycle');
+  const regimeColumns = spec.regimeHistory && regimes ? regimes.count * REGIME_KINDS.length : 0;
+  const d = m * k + regimeColumns + 1;
+  const baselineCycles = spec.sinceStart?.baselineCycles ?? 1;
+  if (!(Number.isInteger(baselineCycles) && baselineCycles >= 1)) throw new PrognosError('PRG_BAD_REQUEST', `sinceStart.baselineCycles must be an integer ≥ 1, got ${baselineCycles}`);
+  const sinceMeans = spec.sinceStart?.meanWindows ?? [];
+  const sinceSpans = spec.sinceStart?.ewmSpans ?? [];
+  const sinceAlphas = sinceSpans.map((s) => 2 / (s + 1));
+  const sinceEwm = new Float64Array(sinceAlphas.length);
   const out = new Float64Array(n * d);
   // Prefix sums of x, i·x and x² make every window statistic O(1); each uses entries ≤ t only.
   const sx = new Float64Array(n + 1);
@@ -92,10 +144,39 @@ export function unitFeatures(z: Float64Array, m: number, cycles: Int32Array, spe
         ewm[i] = t === 0 ? x : alphas[i]! * x + (1 - alphas[i]!) * ewm[i]!;
         out[c++] = ewm[i]!;
       }
+      if (spec.sinceStart) {
+        const b = Math.min(t + 1, baselineCycles);
+        const baseline = sx[b]! / b;
+        for (const w of sinceMeans) {
+          const from = Math.max(0, t - w + 1);
+          out[c++] = (sx[t + 1]! - sx[from]!) / (t + 1 - from) - baseline;
+        }
+        for (let i = 0; i < sinceAlphas.length; i++) {
+          sinceEwm[i] = t === 0 ? x : sinceAlphas[i]! * x + (1 - sinceAlphas[i]!) * sinceEwm[i]!;
+          out[c++] = sinceEwm[i]! - baseline;
+        }
+      }
     }
   }
+  if (regimeColumns > 0) regimeHistory(regimes!, out, d, m * k);
   for (let t = 0; t < n; t++) out[t * d + d - 1] = cycles[t]!;
   return out;
+}
+
+/** Writes the per-regime share and cycles-since columns, starting at column `first` of each row. */
+function regimeHistory(regimes: RegimeLabels, out: Float64Array, d: number, first: number): void {
+  const counts = new Float64Array(regimes.count);
+  const last = new Float64Array(regimes.count).fill(-1);
+  for (let t = 0; t < regimes.labels.length; t++) {
+    const r = regimes.labels[t]!;
+    counts[r]!++;
+    last[r] = t;
+    let c = t * d + first;
+    for (let q = 0; q < regimes.count; q++) {
+      out[c++] = counts[q]! / (t + 1);
+      out[c++] = last[q]! < 0 ? t + 1 : t - last[q]!;
+    }
+  }
 }
 
 /**

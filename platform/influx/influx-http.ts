@@ -34,7 +34,7 @@ export class InfluxHttp {
    * faults worth retrying (network, timeout, 5xx, 429, missing database) and
    * PRG_INFLUX_REJECTED for a body the server refuses (400).
    */
-  async write(lines: string): Promise<void> {
+  async write(lines: string | Uint8Array): Promise<void> {
     const params: Record<string, string> = { db: this.cfg.database, precision: 'ms' };
     if (this.cfg.retentionPolicy) params.rp = this.cfg.retentionPolicy;
     let res: Response;
@@ -42,7 +42,8 @@ export class InfluxHttp {
       res = await fetch(this.endpoint('write', params), {
         method: 'POST',
         headers: { ...this.headers, 'Content-Type': 'text/plain; charset=utf-8' },
-        body: lines,
+        // Buffers are views of plain ArrayBuffers; the DOM typing wants that said.
+        body: typeof lines === 'string' ? lines : new Uint8Array(lines.buffer as ArrayBuffer, lines.byteOffset, lines.byteLength),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {

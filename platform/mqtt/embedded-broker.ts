@@ -1,3 +1,5 @@
+// First: libraries below create their `debug` loggers at load time.
+import '../quiet-debug.ts';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import type { Logger } from '../logger.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { linePrefixOf, readingToLine, readingToLineWithPoint } from '../../ingest/line-protocol.ts';
+import { DeviceLineFormat, linePrefixOf, readingToLine, readingToLineWithPoint } from '../../ingest/line-protocol.ts';
 import { METRIC_NAME, RESERVED_METRIC_NAMES } from '../../ingest/payload-schema.ts';
 import { SAFE_ID } from '../../ingest/topics.ts';
 
@@ -23,6 +23,25 @@ test('readingToLine gives the same bytes as an influxdb-client Point, whatever t
       assert.equal(readingToLine(ref, reading, linePrefixOf(ref)), expected);
     }),
     { numRuns: 2000 },
+  );
+});
+
+test('DeviceLineFormat gives the same bytes as a Point for every reading, as the device changes its metrics or their order', () => {
+  const shapes = fc.array(fc.dictionary(metricName, value, { minKeys: 1, maxKeys: 8 }), { minLength: 1, maxLength: 4 });
+  fc.assert(
+    fc.property(id, id, shapes, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 4_102_444_800_000 })), { minLength: 1, maxLength: 20 }), (tenant, device, shapeList, picks) => {
+      const ref = { tenant, device };
+      const format = DeviceLineFormat.of(ref);
+      // Readings repeat a few shapes (same names, same order) with new values, as a device sends them.
+      for (const [pick, ts] of picks) {
+        const shape = shapeList[pick % shapeList.length]!;
+        const metrics: Record<string, number> = {};
+        for (const name of Object.keys(shape)) metrics[name] = shape[name]! + (pick % 7);
+        const reading = { ts, seq: undefined, metrics };
+        assert.equal(format.line(reading), readingToLineWithPoint(ref, reading));
+      }
+    }),
+    { numRuns: 1000 },
   );
 });
 
