@@ -60,8 +60,6 @@ export interface RuntimeOptions {
   readonly plugins?: ReadonlyArray<(deps: DomainDeps & { apiServices: ApiServices; episodes: EpisodeService; drift: DriftMonitor }) => RuntimePlugin>;
   /** Redis key prefix of the job queues. Default `prognos-<hash of the SQL store's location>`. */
   readonly queuePrefix?: string;
-  /** Online scoring and the alert policy in this process. Default true; false: a pure ingest process. */
-  readonly scoring?: boolean;
   /** Called once ingest runs (the embedded broker is up), before the plugins start. */
   readonly beforePluginsStart?: (rt: Pick<ServiceRuntime, 'ingest' | 'apiServices' | 'config'>) => void;
 }
@@ -106,8 +104,7 @@ export async function startServiceRuntime(config: Config, options: RuntimeOption
   const deps: DomainDeps = { db, clock, logger, influx, jobs, events: apiServices.events };
   const counters: RuntimeCounters = { predictions: 0, insufficient: 0, episodesRaised: 0, episodesCleared: 0 };
 
-  const scoringOn = options.scoring ?? true;
-  if (scoringOn) await registerDefaultBundles({ db, clock }, DEFAULT_MODELS_DIR, logger);
+  await registerDefaultBundles({ db, clock }, DEFAULT_MODELS_DIR, logger);
   const models = new LiveModels({ db, clock, logger, scorer: { explain: config.scoring.explain } });
   const drift = new DriftMonitor();
   // Predictions go through ingest's writer (batched, spooled when InfluxDB is down), built below.
@@ -148,11 +145,9 @@ export async function startServiceRuntime(config: Config, options: RuntimeOption
       .catch((err) => logger.error({ err, device: p.device }, 'alert policy step failed; the next prediction retries it'));
   });
 
-  ingest = new IngestService({ config, db, clock, logger, brokerAuth: apiServices.brokerAuth, onReadings: scoringOn ? (ref, readings) => scoring.onReadings(ref, readings) : undefined });
-  if (scoringOn) {
-    await models.start();
-    await scoring.start();
-  }
+  ingest = new IngestService({ config, db, clock, logger, brokerAuth: apiServices.brokerAuth, onReadings: (ref, readings) => scoring.onReadings(ref, readings) });
+  await models.start();
+  await scoring.start();
   // Ingest first: plugins may connect to the embedded broker. Decisions made before a plugin
   // starts are not lost: onDecisions writes SQL outboxes that the plugin drains once started.
   await ingest.start();
@@ -200,23 +195,11 @@ export async function startServiceRuntime(config: Config, options: RuntimeOption
       // ingest closes it. Decisions made after this still land in the SQL outboxes.
       for (const p of [...plugins].reverse()) await p.stop?.();
       await ingest.stop();
-      if (scoringOn) await scoring.stop();
-      if (scoringOn) await models.stop();
+      await scoring.stop();
+      await models.stop();
       await jobs.close();
       await db.destroy();
       releaseSql();
     },
   };
-}
-
-/** Runs until SIGINT/SIGTERM, then stops gracefully (a second signal exits at once). */
-export function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (sig: NodeJS.Signals) => {
-      process.once(sig, () => process.exit(130));
-      resolve(sig);
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
 }

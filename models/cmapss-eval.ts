@@ -52,6 +52,17 @@ export interface CmapssModelConfig {
   readonly gbdt: GbdtOptions;
   /** One model per seed (its own early-stopping hold-out and row/feature samples); predictions are averaged. */
   readonly seeds: readonly number[];
+  /**
+   * Training cycles whose true RUL is above this are left out, so the model learns the expected
+   * RUL among engines that fail within it (the largest true test RUL the README gives). Default
+   * none: every cycle.
+   */
+  readonly maxTrainingRul?: number;
+  /**
+   * After early stopping on the unit hold-out, grow again on every training unit with the chosen
+   * tree count scaled by the extra rows (1 / (1 − hold-out share)). Default false.
+   */
+  readonly refit?: boolean;
 }
 
 export interface CmapssEvalOptions {
@@ -357,18 +368,32 @@ export function fitCmapssPipeline(units: readonly CmapssUnit[], cap: number, con
     : null;
   const base = { scaler, spec: config.features, featureNames, healthIndex, models: [] };
   const perUnit = units.map((u) => featurise(base, u));
-  const nRows = units.reduce((a, u) => a + u.cycles.length, 0);
+  const maxRul = config.maxTrainingRul ?? Infinity;
+  const kept = units.map((u) => {
+    const last = u.cycles[u.cycles.length - 1]!;
+    return Array.from(u.cycles.keys()).filter((t) => last - u.cycles[t]! <= maxRul);
+  });
+  const nRows = kept.reduce((a, rows) => a + rows.length, 0);
   const features = new Float64Array(nRows * d);
   const labels = new Float64Array(nRows);
   const groups = new Int32Array(nRows);
   let r = 0;
   units.forEach((u, i) => {
-    features.set(perUnit[i]!, r * d);
-    labels.set(targets[i]!, r);
-    groups.fill(u.unit, r, r + u.cycles.length);
-    r += u.cycles.length;
+    for (const t of kept[i]!) {
+      features.set(perUnit[i]!.subarray(t * d, t * d + d), r * d);
+      labels[r] = targets[i]![t]!;
+      groups[r] = u.unit;
+      r++;
+    }
   });
-  const models = config.seeds.map((seed) => trainGbdt({ features, labels, featureNames, groups }, { ...config.gbdt, seed }).model);
+  const data = { features, labels, featureNames, groups };
+  const models = config.seeds.map((seed) => {
+    const first = trainGbdt(data, { ...config.gbdt, seed });
+    const holdout = config.gbdt.validation ?? {};
+    if (!config.refit || holdout === false || 'labels' in holdout || first.history.bestTreeCount === 0) return first.model;
+    const nEstimators = Math.round(first.history.bestTreeCount / (1 - (holdout.fraction ?? 0.2)));
+    return trainGbdt(data, { ...config.gbdt, seed, nEstimators, validation: false }).model;
+  });
   return { ...base, models };
 }
 

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../platform/config.ts';
 import { PrognosError } from '../../platform/errors.ts';
-import { formatSummary } from '../demo-summary.ts';
-import { startProduct } from '../product.ts';
-import { untilSignal } from '../service-runtime.ts';
+import { untilSignal } from '../signals.ts';
 import { runServicesScript } from './services.ts';
 
 interface DemoOptions {
@@ -28,6 +26,8 @@ export function registerDemo(program: Command): void {
     .option('--no-services', 'do not run `prognos services up` first')
     .option('--summary-every <s>', 'print a live summary line this often (seconds, 0 = never)', '10')
     .action(async (opts: DemoOptions) => {
+      // The product is loaded when the command runs: every prognos command imports this file to register it.
+      const [{ formatSummary }, { startProduct }] = await Promise.all([import('../demo-summary.ts'), import('../product.ts')]);
       const config = loadConfig();
       // With --json, stdout carries only the final object; everything else goes to stderr.
       const say = (s: string) => (opts.json ? process.stderr : process.stdout).write(`${s}\n`);

@@ -2,14 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { formatEvalReport, runEvals } from '../../assistant/evals/eval-runner.ts';
 import { CATEGORIES } from '../../assistant/evals/eval-scenario.ts';
-import { loadEvalScenarios } from '../../assistant/evals/eval-scenarios.ts';
-import { KnowledgeBase } from '../../assistant/knowledge-base.ts';
-import { createLlmClient } from '../../assistant/llm-client.ts';
 import { loadConfig } from '../../platform/config.ts';
 import { PrognosError } from '../../platform/errors.ts';
-import { openDatabase } from '../../platform/sql/database.ts';
 
 interface EvalAssistantOptions {
   offline?: boolean;
@@ -35,6 +30,14 @@ export function registerEvalAssistant(evalCommand: Command): void {
     .option('--json <file>', 'also write every scenario result as JSON')
     .option('--max-steps <n>', 'most model calls per question (default 6)')
     .action(async (opts: EvalAssistantOptions) => {
+      // Loaded here, not at the top: every prognos command imports this file to register it.
+      const [{ formatEvalReport, runEvals }, { loadEvalScenarios }, { KnowledgeBase }, { createLlmClient }, { openDatabase }] = await Promise.all([
+        import('../../assistant/evals/eval-runner.ts'),
+        import('../../assistant/evals/eval-scenarios.ts'),
+        import('../../assistant/knowledge-base.ts'),
+        import('../../assistant/llm-client.ts'),
+        import('../../platform/sql/database.ts'),
+      ]);
       const config = loadConfig();
       let scenarios = loadEvalScenarios();
       if (opts.category) scenarios = scenarios.filter((s) => s.category === opts.category);

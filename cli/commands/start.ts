@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../platform/config.ts';
-import { formatSummary } from '../demo-summary.ts';
-import { startProduct } from '../product.ts';
-import { untilSignal } from '../service-runtime.ts';
+import { untilSignal } from '../signals.ts';
 
 interface StartOptions {
   simulate: string;
@@ -21,6 +19,8 @@ export function registerStart(program: Command): void {
     .option('--summary-every <s>', 'print a one-line summary this often (seconds, 0 = never)', '10')
     .addHelpText('after', `\nNeeds InfluxDB (run \`prognos services up\` first, or \`npm run demo\` for everything).`)
     .action(async (opts: StartOptions) => {
+      // The product is loaded when the command runs: every prognos command imports this file to register it.
+      const [{ formatSummary }, { startProduct }] = await Promise.all([import('../demo-summary.ts'), import('../product.ts')]);
       const config = loadConfig();
       const out = (s: string) => process.stdout.write(`${s}\n`);
       const devices = Number(opts.simulate);

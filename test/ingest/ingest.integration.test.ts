@@ -215,10 +215,10 @@ describe('ingest process crash', () => {
 });
 
 describe('shared subscription', () => {
-  test('two ingest processes in one group split the stream and write each reading once', async () => {
+  test('two ingest processes in one group (one of them ingest alone, --no-scoring) split the stream and write each reading once', async () => {
     const shared = envFor({ MQTT_URL: mosquitto.url, MQTT_SHARE_GROUP: `g${process.pid}` });
     const a = await startPrognos('ingest', { ...shared, MQTT_CLIENT_ID: `it-share-a-${process.pid}`, PROGNOS_DATA_DIR: tempDir() }, await freePort());
-    const b = await startPrognos('ingest', { ...shared, MQTT_CLIENT_ID: `it-share-b-${process.pid}`, PROGNOS_DATA_DIR: tempDir() }, await freePort());
+    const b = await startPrognos(['ingest', '--no-scoring'], { ...shared, MQTT_CLIENT_ID: `it-share-b-${process.pid}`, PROGNOS_DATA_DIR: tempDir() }, await freePort());
     const device = await mqtt.connectAsync(mosquitto.url, { clientId: `dev-share-${process.pid}`, protocolVersion: 5 });
     const N = 4000;
     try {

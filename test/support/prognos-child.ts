@@ -16,11 +16,13 @@ export interface PrognosChild {
 }
 
 /**
- * Runs `prognos <command>` as its own process, with only the given environment on top of PATH,
+ * Runs `prognos <command> [args…]` as its own process, with only the given environment on top of PATH,
  * and waits until its HTTP port answers.
  */
-export async function startPrognos(command: string, env: Record<string, string>, httpPort: number): Promise<PrognosChild> {
-  const child = spawn(process.execPath, [BIN, command], {
+export async function startPrognos(commandLine: string | readonly string[], env: Record<string, string>, httpPort: number): Promise<PrognosChild> {
+  const args = typeof commandLine === 'string' ? [commandLine] : [...commandLine];
+  const command = args.join(' ');
+  const child = spawn(process.execPath, [BIN, ...args], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env, PROGNOS_HTTP_PORT: String(httpPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
