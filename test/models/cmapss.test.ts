@@ -19,6 +19,7 @@ import {
 } from '../../models/cmapss-data.ts';
 import { alarmMetrics, chooseThreshold, formatPredictions, nasaScore, rulMetrics, runCmapssEval, unitFolds } from '../../models/cmapss-eval.ts';
 import { cmapssFeatureNames, DEFAULT_FEATURE_SPEC, featureKinds, unitFeatures } from '../../models/cmapss-features.ts';
+import { fitHealthIndex, withHealthIndex } from '../../models/cmapss-health-index.ts';
 import { seededRandom, type Random } from '../../models/seeded-random.ts';
 
 const REAL_DATA = fileURLToPath(new URL('../../../shared/datasets/cmapss', import.meta.url));
@@ -236,6 +237,69 @@ describe('C-MAPSS causal features', () => {
     let ewm = 1;
     for (const x of series.subarray(1)) ewm = 0.5 * x + 0.5 * ewm;
     assert.ok(Math.abs(row(5)[4]! - ewm) < 1e-12);
+  });
+
+  it('opt-in kinds (since start, regime history, health index) are causal too', () => {
+    const unit = units[0]!;
+    const n = unit.cycles.length;
+    const spec = { ...DEFAULT_FEATURE_SPEC, sinceStart: { baselineCycles: 20, meanWindows: [10], ewmSpans: [30] }, regimeHistory: true, healthIndex: true };
+    const weights = fitHealthIndex(units.map((u) => normaliseSensors(scaler, u)), units.map((u) => rulTargets(u, 150)), m);
+    const regimes = { labels: assignRegimes(scaler.regimes, unit), count: 6 };
+    const features = (z: Float64Array, labels: Int32Array): Float64Array => unitFeatures(withHealthIndex(z, m, weights), m + 1, unit.cycles, spec, { ...regimes, labels });
+    const z = normaliseSensors(scaler, unit);
+    const full = features(z, regimes.labels);
+    const width = cmapssFeatureNames(scaler.informative, spec, 6).length;
+    assert.equal(full.length, n * width);
+    const random = seededRandom(12);
+    for (const t of [0, 5, 19, 20, 70, n - 2]) {
+      const perturbed = z.slice();
+      for (let i = (t + 1) * m; i < n * m; i++) perturbed[i] = 50 * gaussian(random);
+      const labels = regimes.labels.slice();
+      for (let i = t + 1; i < n; i++) labels[i] = (labels[i]! + 1) % 6;
+      const p = features(perturbed, labels);
+      assert.deepEqual(p.subarray(0, (t + 1) * width), full.subarray(0, (t + 1) * width), `perturbed after ${t}`);
+      assert.notDeepEqual(p.subarray((t + 1) * width, (t + 2) * width), full.subarray((t + 1) * width, (t + 2) * width));
+    }
+  });
+
+  it('change since start: a level minus the mean of the first cycles (the cycles so far before that)', () => {
+    const cycles = Int32Array.from({ length: 6 }, (_, i) => i + 1);
+    const series = Float64Array.from([1, 3, 2, 5, 4, 8]);
+    const spec = { meanWindows: [], slopeWindows: [], volatilityWindows: [], ewmSpans: [], sinceStart: { baselineCycles: 2, meanWindows: [2], ewmSpans: [3] } };
+    assert.deepEqual(cmapssFeatureNames([0], spec), ['sensor_1__level', 'sensor_1__mean_2_since_start', 'sensor_1__ewm_3_since_start', 'cycle__count']);
+    const f = unitFeatures(series, 1, cycles, spec);
+    const column = (c: number): number[] => Array.from({ length: 6 }, (_, t) => f[t * 4 + c]!);
+    // Baseline: 1 at t = 0, then mean(1, 3) = 2. mean_2: 1, 2, 2.5, 3.5, 4.5, 6.
+    assert.deepEqual(column(1), [0, 0, 0.5, 1.5, 2.5, 4]);
+    // ewm_3 (alpha 0.5): 1, 2, 2, 3.5, 3.75, 5.875.
+    assert.deepEqual(column(2), [0, 0, 0, 1.5, 1.75, 3.875]);
+    assert.throws(() => unitFeatures(series, 1, cycles, { ...spec, sinceStart: { baselineCycles: 0 } }), (e: unknown) => isPrognosError(e, 'PRG_BAD_REQUEST'));
+  });
+
+  it('regime history: share of cycles so far and cycles since the last one, per regime', () => {
+    const cycles = Int32Array.from({ length: 6 }, (_, i) => i + 1);
+    const spec = { meanWindows: [], slopeWindows: [], volatilityWindows: [], ewmSpans: [], regimeHistory: true };
+    const names = cmapssFeatureNames([0], spec, 2);
+    assert.deepEqual(names, ['sensor_1__level', 'regime_1__share', 'regime_1__since', 'regime_2__share', 'regime_2__since', 'cycle__count']);
+    const labels = Int32Array.from([0, 1, 1, 0, 1, 1]);
+    const f = unitFeatures(new Float64Array(6), 1, cycles, spec, { labels, count: 2 });
+    const row = (t: number): number[] => [...f.subarray(t * 6 + 1, t * 6 + 5)];
+    assert.deepEqual(row(0), [1, 0, 0, 1]); // regime 2 not seen yet: cycles since = t + 1
+    assert.deepEqual(row(2), [1 / 3, 2, 2 / 3, 0]);
+    assert.deepEqual(row(5), [2 / 6, 2, 4 / 6, 0]);
+    assert.throws(() => unitFeatures(new Float64Array(6), 1, cycles, spec), (e: unknown) => isPrognosError(e, 'PRG_BAD_REQUEST'));
+  });
+
+  it('health index: least squares of the target on the sensors, appended as the last column', () => {
+    // y = 10 + 2·a − 3·b exactly: the fit recovers the weights (the ridge is tiny at this scale).
+    const random = seededRandom(5);
+    const z = Float64Array.from({ length: 400 }, () => gaussian(random));
+    const y = Float64Array.from({ length: 200 }, (_, t) => 10 + 2 * z[2 * t]! - 3 * z[2 * t + 1]!);
+    const w = fitHealthIndex([z.subarray(0, 200), z.subarray(200)], [y.subarray(0, 100), y.subarray(100)], 2);
+    [10, 2, -3].forEach((expected, i) => assert.ok(Math.abs(w[i]! - expected) < 0.02, `weight ${i}: ${w[i]}`));
+    const with3 = withHealthIndex(Float64Array.from([1, 2]), 2, Float64Array.from([10, 2, -3]));
+    assert.deepEqual([...with3], [1, 2, 10 + 2 - 6]);
+    assert.ok(cmapssFeatureNames([1], { ...DEFAULT_FEATURE_SPEC, healthIndex: true }).includes('health_index__ewm_30'));
   });
 });
 
