@@ -34,6 +34,10 @@ export class DeviceBrokerAuth implements BrokerAuth<MqttIdentity> {
     return identityOf(cred.tenant, cred.device);
   }
 
+  onRevoked(listener: (username: string) => void): () => void {
+    return this.store.onRevoked(listener);
+  }
+
   mayPublish(id: MqttIdentity, topic: string): boolean {
     return mayPublish(id, topic);
   }

@@ -34,13 +34,26 @@ export interface ActiveCredential {
 /**
  * The `device_credentials` table. Issuing a credential revokes the device's earlier ones (a
  * rotation); the secret leaves once, in the issue's answer. Callers check authority first (the
- * API's routes: an engineer of the tenant, or an admin).
+ * API's routes: an engineer of the tenant, or an admin). Whoever holds live connections (the
+ * embedded broker) hears of every revocation through {@link onRevoked}.
  */
 export class DeviceCredentialStore {
+  private readonly revokedListeners = new Set<(username: string) => void>();
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
   ) {}
+
+  /** Called with the username after a revocation or a rotation commits; returns the unsubscribe. */
+  onRevoked(listener: (username: string) => void): () => void {
+    this.revokedListeners.add(listener);
+    return () => this.revokedListeners.delete(listener);
+  }
+
+  private revoked(username: string): void {
+    for (const listener of this.revokedListeners) listener(username);
+  }
 
   async issue(tenant: string, device: string): Promise<IssuedCredential> {
     if (!SAFE_ID.test(tenant)) throw new PrognosError('PRG_BAD_REQUEST', 'tenant must match [A-Za-z0-9._-]{1,64}');
@@ -49,10 +62,13 @@ export class DeviceCredentialStore {
     const username = credentialUsername(tenant, device);
     const secretHash = await mosquittoHash(secret);
     const now = new Date(this.clock.now());
-    await this.db.transaction().execute(async (tx) => {
-      await tx.updateTable('device_credentials').set({ revoked_at: now }).where('username', '=', username).where('revoked_at', 'is', null).execute();
+    const rotated = await this.db.transaction().execute(async (tx) => {
+      const old = await tx.updateTable('device_credentials').set({ revoked_at: now }).where('username', '=', username).where('revoked_at', 'is', null).executeTakeFirst();
       await tx.insertInto('device_credentials').values({ tenant, device, username, secret_hash: secretHash, created_at: now }).execute();
+      return Number(old.numUpdatedRows) > 0;
     });
+    // A connection made with the old secret must not outlive it.
+    if (rotated) this.revoked(username);
     return { tenant, device, username, secret, createdAt: now.toISOString() };
   }
 
@@ -78,7 +94,9 @@ export class DeviceCredentialStore {
       .where('device', '=', device)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
-    return Number(res.numUpdatedRows);
+    const count = Number(res.numUpdatedRows);
+    if (count > 0) this.revoked(credentialUsername(tenant, device));
+    return count;
   }
 
   /** The live credential with this username, if any. */

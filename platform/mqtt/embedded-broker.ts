@@ -18,6 +18,8 @@ export interface BrokerAuth<I = unknown> {
   authenticate(username: string | undefined, password: Buffer | undefined): Promise<I | null>;
   mayPublish(identity: I, topic: string): boolean;
   maySubscribe(identity: I, filter: string): boolean;
+  /** Tells the broker when a username's credential is revoked, so its live connections close. */
+  onRevoked?(listener: (username: string) => void): () => void;
 }
 
 export interface EmbeddedBrokerOptions {
@@ -40,12 +42,20 @@ export interface EmbeddedBrokerOptions {
  *
  * With `auth`, every client authenticates at CONNECT and is held to the topics its identity may
  * use: a forbidden subscription gets SUBACK 128, a forbidden publish closes the connection before
- * the interceptor sees it (so nothing is stored or acknowledged).
+ * the interceptor sees it (so nothing is stored or acknowledged). A revoked credential closes the
+ * connections made with it at once (they could otherwise publish until they disconnect). A client
+ * id belongs to the username that first used it while its session lives: another credential
+ * presenting it is refused (CONNACK 2), so no device can kick another off or take over its session.
  */
 export class EmbeddedBroker {
   private broker: Aedes | null = null;
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  /** The username each authenticated, connected client logged in with. */
+  private readonly usernames = new Map<Client, string>();
+  /** Client id → the username whose session it is (released when a clean session ends). */
+  private readonly sessionOwners = new Map<string, string>();
+  private unwatchRevocations: (() => void) | null = null;
   port = 0;
 
   constructor(private readonly o: EmbeddedBrokerOptions) {}
@@ -66,7 +76,17 @@ export class EmbeddedBroker {
               // 4 = CONNACK "bad user name or password" (aedes' AuthErrorCode is a const enum, absent at run time)
               return done(Object.assign(new Error('bad username or password'), { returnCode: 4 }) as AuthenticateError, false);
             }
+            const owner = this.sessionOwners.get(client.id);
+            if (owner !== undefined && owner !== username) {
+              logger.info({ client: client.id, username }, "MQTT connection refused: the client id is another credential's session");
+              // 2 = CONNACK "identifier rejected"
+              return done(Object.assign(new Error('client id belongs to another credential'), { returnCode: 2 }) as AuthenticateError, false);
+            }
             identities.set(client, identity);
+            if (username) {
+              this.usernames.set(client, username);
+              this.sessionOwners.set(client.id, username);
+            }
             done(null, true);
           },
           (err: unknown) => {
@@ -99,6 +119,12 @@ export class EmbeddedBroker {
       },
     });
     broker.on('clientError', (client, err) => logger.debug({ client: client.id, err: err.message }, 'MQTT client error'));
+    broker.on('clientDisconnect', (client) => {
+      // A clean session ends with its connection, and so does its claim on the id; a persistent one keeps it.
+      if (this.usernames.get(client) !== undefined && client.clean) this.sessionOwners.delete(client.id);
+      this.usernames.delete(client);
+    });
+    this.unwatchRevocations = auth?.onRevoked?.((username) => this.disconnectUser(username)) ?? null;
     this.broker = broker;
     const server = createServer((socket) => {
       this.sockets.add(socket);
@@ -122,7 +148,22 @@ export class EmbeddedBroker {
     return `mqtt://${this.o.host === '0.0.0.0' ? '127.0.0.1' : this.o.host}:${this.port}`;
   }
 
+  /** Closes every connection logged in as `username`; returns how many. */
+  disconnectUser(username: string): number {
+    let closed = 0;
+    for (const [client, name] of this.usernames) {
+      if (name !== username) continue;
+      this.usernames.delete(client);
+      this.o.logger.info({ client: client.id, username }, 'MQTT credential revoked; closing its connection');
+      client.close();
+      closed++;
+    }
+    return closed;
+  }
+
   async stop(): Promise<void> {
+    this.unwatchRevocations?.();
+    this.unwatchRevocations = null;
     const server = this.server;
     this.server = null;
     if (server) await new Promise<void>((r) => server.close(() => r()));

@@ -12,6 +12,7 @@ import { loadConfig } from '../../platform/config.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { EmbeddedBroker } from '../../platform/mqtt/embedded-broker.ts';
 import { type Db, openDatabase } from '../../platform/sql/database.ts';
+import { waitFor } from '../support/services.ts';
 import { brokerAuthContract } from './broker-auth-contract.ts';
 
 let db: Db;
@@ -73,6 +74,59 @@ describe('embedded broker specifics', () => {
 
       await store.revoke('acme', 'dev-r');
       await assert.rejects(mqtt.connectAsync(broker.url, { username: cred.username, password: cred.secret, reconnectPeriod: 0, protocolVersion: 4 }), /Bad username or password/);
+    } finally {
+      await broker.stop();
+    }
+  });
+
+  test('revoking or rotating a credential closes the connections made with it; other devices stay connected', async () => {
+    const doomed = await store.issue('acme', 'dev-revoke-live');
+    const rotated = await store.issue('acme', 'dev-rotate-live');
+    const bystander = await store.issue('acme', 'dev-stays');
+    const broker = await startBroker();
+    const connect = (c: { username: string; secret: string }) => mqtt.connectAsync(broker.url, { username: c.username, password: c.secret, reconnectPeriod: 0, protocolVersion: 4 });
+    try {
+      const [a, b, other] = [await connect(doomed), await connect(rotated), await connect(bystander)];
+      const closedA = new Promise<void>((r) => a.once('close', () => r()));
+      const closedB = new Promise<void>((r) => b.once('close', () => r()));
+      assert.equal(await store.revoke('acme', 'dev-revoke-live'), 1);
+      await closedA;
+      const fresh = await store.issue('acme', 'dev-rotate-live'); // rotation: the old secret is revoked
+      await closedB;
+      assert.equal(other.connected, true, 'a device whose credential did not change stays connected');
+      await other.publishAsync('prognos/acme/dev-stays/telemetry', 'still here', { qos: 1 });
+      await assert.rejects(connect(doomed), /Bad username or password/);
+      await assert.rejects(connect(rotated), /Bad username or password/);
+      const renewed = await connect(fresh);
+      await renewed.endAsync();
+      await other.endAsync();
+    } finally {
+      await broker.stop();
+    }
+  });
+
+  test("a client id in use by one credential's session is refused to another: no kicking off, no session takeover", async () => {
+    const owner = await store.issue('acme', 'dev-owner');
+    const thief = await store.issue('acme', 'dev-thief');
+    const broker = await startBroker();
+    const connect = (c: { username: string; secret: string }, clientId: string, clean: boolean) =>
+      mqtt.connectAsync(broker.url, { username: c.username, password: c.secret, clientId, clean, reconnectPeriod: 0, protocolVersion: 4 });
+    try {
+      const first = await connect(owner, 'pump-controller-1', false);
+      await assert.rejects(connect(thief, 'pump-controller-1', true), /Identifier rejected/);
+      assert.equal(first.connected, true, 'the owner was not kicked off');
+      await first.endAsync();
+      // Its persistent session outlives the connection, and so does the claim.
+      await assert.rejects(connect(thief, 'pump-controller-1', false), /Identifier rejected/);
+      const back = await connect(owner, 'pump-controller-1', false);
+      await back.endAsync();
+      // A clean session's id is free again once it ends.
+      const brief = await connect(owner, 'one-off-tool', true);
+      await brief.endAsync();
+      // (the broker handles the DISCONNECT a moment after the client has closed its side)
+      let other: mqtt.MqttClient | null = null;
+      await waitFor(async () => (other = await connect(thief, 'one-off-tool', true).catch(() => null)) !== null, { timeoutMs: 5000 });
+      await other!.endAsync();
     } finally {
       await broker.stop();
     }
