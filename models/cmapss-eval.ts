@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrognosError } from '../platform/errors.ts';
 import { assignRegimes, DEFAULT_RUL_CAP, detectRegimeCount, fitSensorScaler, N_SETTINGS, normaliseSensors, parseRulFile, readCmapssFile, rulTargets, type CmapssUnit, type SensorScaler } from './cmapss-data.ts';
-import { cmapssFeatureNames, DEFAULT_FEATURE_SPEC, sensorName, unitFeatures, type CmapssFeatureSpec } from './cmapss-features.ts';
+import { cmapssFeatureNames, DEFAULT_FEATURE_SPEC, MULTI_CONDITION_FEATURE_SPEC, sensorName, unitFeatures, type CmapssFeatureSpec } from './cmapss-features.ts';
 import { fitHealthIndex, withHealthIndex, type HealthIndexWeights } from './cmapss-health-index.ts';
 import { trainGbdt, type GbdtOptions } from './gbdt-trainer.ts';
 import { seededRandom } from './seeded-random.ts';
@@ -29,17 +29,32 @@ export const FAIL_HORIZON = 30;
  */
 const MIN_OBSERVED = 20;
 
+/** The largest true test RUL the README gives: 145 on FD001/FD003, 194/195 on FD002/FD004. */
+export function maxTestRul(units: readonly CmapssUnit[]): number {
+  return detectRegimeCount(units) > 1 ? 195 : 145;
+}
+
 /**
- * The target cap of the multi-condition subsets (FD002/FD004), whose test RULs reach 195: chosen
- * by CV on FD004 (3 folds, every cut with true RUL 1..195, one model): cap 125 → 25.4 RMSE,
- * 150 → 20.9, 175 → 20.9, 200 → 23.0, with 150 the best of them between 61 and 125 cycles
- * (bench/cmapss.md). Single-condition subsets (test RUL ≤ 145) keep the customary 125.
+ * The target cap of the multi-condition subsets (FD002/FD004), whose test RULs reach 195. With
+ * every training cycle, CV on FD004 chose 150 (bench/cmapss.md, session 3); trained only on
+ * cycles with true RUL ≤ 195 (their default), 175 is better (session 4). Single-condition subsets
+ * (test RUL ≤ 145) keep the customary 125.
  */
-export const MULTI_CONDITION_RUL_CAP = 150;
+export const MULTI_CONDITION_RUL_CAP = 175;
 
 /** The cap a subset trains on unless one is given: by how many operating conditions it has. */
 export function defaultRulCap(units: readonly CmapssUnit[]): number {
   return detectRegimeCount(units) > 1 ? MULTI_CONDITION_RUL_CAP : DEFAULT_RUL_CAP;
+}
+
+/**
+ * The model a subset gets unless told otherwise: every subset refits on all its training units
+ * after early stopping; multi-condition ones also get the regime-history features and leave out
+ * training cycles with true RUL above the largest test RUL (bench/cmapss.md, session 4).
+ */
+export function defaultModelConfig(units: readonly CmapssUnit[], shared: Pick<CmapssModelConfig, 'gbdt' | 'seeds'>): CmapssModelConfig {
+  if (detectRegimeCount(units) === 1) return { ...shared, features: DEFAULT_FEATURE_SPEC, refit: true };
+  return { ...shared, features: MULTI_CONDITION_FEATURE_SPEC, maxTrainingRul: maxTestRul(units), refit: true };
 }
 
 /** Threshold candidates (predicted RUL ≤ τ means "fails within 30 cycles"). */
@@ -84,8 +99,12 @@ export interface CmapssEvalOptions {
   readonly rulCap?: number;
   /** Overrides of the trainer options (depth, learning rate, …). */
   readonly gbdt?: Partial<GbdtOptions>;
-  /** Default {@link DEFAULT_FEATURE_SPEC}. */
+  /** Default per subset, {@link defaultModelConfig}. */
   readonly features?: CmapssFeatureSpec;
+  /** See {@link CmapssModelConfig.maxTrainingRul}; `Infinity` keeps every cycle. Default per subset, {@link defaultModelConfig}. */
+  readonly maxTrainingRul?: number;
+  /** See {@link CmapssModelConfig.refit}. Default per subset, {@link defaultModelConfig}. */
+  readonly refit?: boolean;
   /** Progress lines. Default none. */
   readonly log?: (line: string) => void;
 }
@@ -129,6 +148,7 @@ export interface SubsetSummary {
   readonly subset: CmapssSubset;
   /** The target cap this subset trained on. */
   readonly rulCap: number;
+  readonly model: CmapssModelConfig;
   readonly trainUnits: number;
   readonly testUnits: number;
   readonly informativeSensors: string[];
@@ -148,7 +168,8 @@ export interface SubsetSummary {
 
 export interface CmapssEvalSummary {
   readonly protocol: Record<string, string | number | null>;
-  readonly options: { folds: number; cvDraws: number; seed: number; quick: boolean; model: CmapssModelConfig };
+  /** `model`: what every subset shares; each subset's full model is its `model`. */
+  readonly options: { folds: number; cvDraws: number; seed: number; quick: boolean; model: Pick<CmapssModelConfig, 'gbdt' | 'seeds'> };
   readonly subsets: SubsetSummary[];
 }
 
@@ -163,8 +184,7 @@ export async function runCmapssEval(options: CmapssEvalOptions): Promise<CmapssE
   if (!Number.isInteger(folds) || folds < 0 || folds === 1) throw new PrognosError('PRG_BAD_REQUEST', `folds must be 0 or an integer ≥ 2, got ${folds}`);
   if (!Number.isInteger(draws) || draws < 1) throw new PrognosError('PRG_BAD_REQUEST', `cvDraws must be an integer ≥ 1, got ${draws}`);
   if (!Number.isInteger(ensembleSize) || ensembleSize < 1) throw new PrognosError('PRG_BAD_REQUEST', `ensembleSize must be an integer ≥ 1, got ${ensembleSize}`);
-  const config: CmapssModelConfig = {
-    features: options.features ?? DEFAULT_FEATURE_SPEC,
+  const shared = {
     gbdt: { ...defaultGbdtOptions(quick), ...options.gbdt },
     seeds: Array.from({ length: ensembleSize }, (_, i) => seed + i),
   };
@@ -178,6 +198,12 @@ export async function runCmapssEval(options: CmapssEvalOptions): Promise<CmapssE
     const train = readCmapssFile(trainPath);
     const test = readCmapssFile(testPath);
     const cap = options.rulCap ?? defaultRulCap(train);
+    const config: CmapssModelConfig = {
+      ...defaultModelConfig(train, shared),
+      ...(options.features && { features: options.features }),
+      ...(options.maxTrainingRul !== undefined && { maxTrainingRul: options.maxTrainingRul }),
+      ...(options.refit !== undefined && { refit: options.refit }),
+    };
     log(`${subset}: ${train.length} training units, ${test.length} test units, target min(RUL, ${cap})`);
 
     let started = performance.now();
@@ -202,6 +228,7 @@ export async function runCmapssEval(options: CmapssEvalOptions): Promise<CmapssE
     results.push({
       subset,
       rulCap: cap,
+      model: config,
       trainUnits: train.length,
       testUnits: test.length,
       informativeSensors: fitted.scaler.informative.map(sensorName),
@@ -235,12 +262,12 @@ export async function runCmapssEval(options: CmapssEvalOptions): Promise<CmapssE
           : `min(RUL, cap) (piecewise-linear cap): ${DEFAULT_RUL_CAP} on single-condition subsets, ${MULTI_CONDITION_RUL_CAP} on multi-condition ones (per subset: rulCap)`,
         rulCap: options.rulCap ?? null,
         window:
-          'causal rolling features over up to the longest window of past cycles (see options.model.features); shorter histories use the cycles available (no padding)',
+          'causal rolling features over up to the longest window of past cycles (see subsets[].model.features); shorter histories use the cycles available (no padding)',
         test: 'one prediction per test unit at its last observed cycle',
         cv: `${folds} folds of whole training units; each held-out unit cut at ${draws} seeded random cycles (true RUL uniform on 1..min(len−${MIN_OBSERVED}, 145 or 195)); RMSE over all cuts, Score = mean over draws of the sum over units, against the uncapped true RUL`,
         classification: `fails within ${FAIL_HORIZON} cycles: alarm when predicted RUL ≤ threshold (threshold F1-best on CV predictions, cross-fitted across folds for the CV figures), positive when true RUL ≤ ${FAIL_HORIZON}`,
       },
-      options: { folds, cvDraws: draws, seed, quick, model: config },
+      options: { folds, cvDraws: draws, seed, quick, model: shared },
       subsets: subsetResults,
     };
   }
@@ -433,7 +460,7 @@ export interface CrossValidationOptions {
 /** Unit-wise K-fold CV on training units, each held-out unit predicted at `draws` truncation points. */
 export function crossValidate(units: readonly CmapssUnit[], o: CrossValidationOptions): CvMetrics {
   if (units.length < o.folds) throw new PrognosError('PRG_BAD_REQUEST', `${o.folds} folds need at least ${o.folds} units, got ${units.length}`);
-  const maxTrueRul = detectRegimeCount(units) > 1 ? 195 : 145;
+  const maxTrueRul = maxTestRul(units);
   const random = seededRandom(o.seed + 7919);
   // Cut index per unit and draw; causal features make "predict at row t of the full trajectory"
   // the same as "predict at the last row of the trajectory truncated after t".

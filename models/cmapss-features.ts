@@ -50,13 +50,20 @@ export interface RegimeLabels {
   readonly count: number;
 }
 
-/** Chosen by unit-wise CV on FD001 and FD004 (bench/cmapss.md). */
+/**
+ * Windows chosen by unit-wise CV on FD001 and FD004; the health index took FD001 from 11.5 to
+ * 10.3 CV RMSE (bench/cmapss.md, session 4).
+ */
 export const DEFAULT_FEATURE_SPEC: CmapssFeatureSpec = {
   meanWindows: [5, 10, 20, 30, 50],
   slopeWindows: [10, 20, 50, 100, 200],
   volatilityWindows: [10, 30],
   ewmSpans: [10, 30, 60, 100],
+  healthIndex: true,
 };
+
+/** FD002/FD004 (six operating conditions): the default plus regime history (bench/cmapss.md, session 4). */
+export const MULTI_CONDITION_FEATURE_SPEC: CmapssFeatureSpec = { ...DEFAULT_FEATURE_SPEC, regimeHistory: true };
 
 /** Feature kinds per sensor, in column order: `level` (the raw normalised value) first. */
 export function featureKinds(spec: CmapssFeatureSpec): string[] {
@@ -81,8 +88,8 @@ export function sensorName(j: number): string {
 
 /**
  * `<sensor>__<kind>` per informative sensor and kind, then `health_index__<kind>` with
- * `healthIndex`, then `regime_<r>__<kind>` (1-based r) with
- * `regimeHistory`, then `cycle__count` (the engine's age).
+ * `healthIndex`, then `regime_<r>__<kind>` (1-based r) with `regimeHistory`, then `cycle__count`
+ * (the engine's age).
  */
 export function cmapssFeatureNames(informative: readonly number[], spec: CmapssFeatureSpec = DEFAULT_FEATURE_SPEC, regimeCount = 1): string[] {
   const kinds = featureKinds(spec);
@@ -95,9 +102,9 @@ export function cmapssFeatureNames(informative: readonly number[], spec: CmapssF
 }
 
 /**
- * Row-major features from `z` (`n × m` regime-normalised sensors, the health index last with
- * `spec.healthIndex`), in the order of {@link cmapssFeatureNames}; `regimes` is required with
- * `spec.regimeHistory`.
+ * Row-major features from `z` (`n × m` columns: the regime-normalised sensors, then the health
+ * index when `spec.healthIndex`, see `withHealthIndex`), in the order of
+ * {@link cmapssFeatureNames}; `regimes` is required with `spec.regimeHistory`.
  */
 export function unitFeatures(z: Float64Array, m: number, cycles: Int32Array, spec: CmapssFeatureSpec = DEFAULT_FEATURE_SPEC, regimes?: RegimeLabels): Float64Array {
   const n = cycles.length;

@@ -26,7 +26,7 @@ export function registerEval(program: Command): void {
     .command('cmapss')
     .description(
       'NASA C-MAPSS: unit-wise K-fold CV on each training file, then a model on the full training file predicting each test unit at its last cycle ' +
-        '(target min(RUL, 125)). Writes predictions_FD00x.txt and summary.json; scores the test set too if RUL_FD00x.txt is in --data.',
+        '(target min(RUL, 125) single-condition, min(RUL, 175) multi-condition). Writes predictions_FD00x.txt and summary.json; scores the test set too if RUL_FD00x.txt is in --data.',
     )
     .requiredOption('--data <dir>', 'folder with train_FD00x.txt and test_FD00x.txt')
     .requiredOption('--out <dir>', 'folder for predictions_FD00x.txt and summary.json (created)')
@@ -35,7 +35,7 @@ export function registerEval(program: Command): void {
     .option('--draws <n>', 'truncation points per held-out unit in CV (default 10, --quick 2)')
     .option('--seed <n>', 'seed for folds, CV truncation points and the first model', '1')
     .option('--ensemble <n>', 'models averaged, seeds seed..seed+n−1 (default 3, --quick 1)')
-    .option('--rul-cap <n>', 'piecewise-linear target cap for every subset (default 125 single-condition, 150 multi-condition)')
+    .option('--rul-cap <n>', 'piecewise-linear target cap for every subset (default 125 single-condition, 175 multi-condition)')
     .option('--max-depth <n>', 'tree depth (default 5)')
     .option('--learning-rate <x>', 'shrinkage (default 0.05)')
     .option('--quick', 'few shallow trees, one model, 2 folds × 2 draws: a smoke run')

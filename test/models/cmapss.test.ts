@@ -17,8 +17,8 @@ import {
   rulTargets,
   type CmapssUnit,
 } from '../../models/cmapss-data.ts';
-import { alarmMetrics, chooseThreshold, formatPredictions, nasaScore, rulMetrics, runCmapssEval, unitFolds } from '../../models/cmapss-eval.ts';
-import { cmapssFeatureNames, DEFAULT_FEATURE_SPEC, featureKinds, unitFeatures } from '../../models/cmapss-features.ts';
+import { alarmMetrics, chooseThreshold, defaultModelConfig, featurise, fitCmapssPipeline, formatPredictions, nasaScore, predictAt, rulMetrics, runCmapssEval, unitFolds } from '../../models/cmapss-eval.ts';
+import { cmapssFeatureNames, DEFAULT_FEATURE_SPEC, featureKinds, MULTI_CONDITION_FEATURE_SPEC, unitFeatures } from '../../models/cmapss-features.ts';
 import { fitHealthIndex, withHealthIndex } from '../../models/cmapss-health-index.ts';
 import { seededRandom, type Random } from '../../models/seeded-random.ts';
 
@@ -182,10 +182,13 @@ describe('C-MAPSS causal features', () => {
   const m = scaler.informative.length;
   const names = cmapssFeatureNames(scaler.informative);
   const d = names.length;
+  // The default spec includes the health index: its column follows the sensors.
+  const weights = fitHealthIndex(units.map((u) => normaliseSensors(scaler, u)), units.map((u) => rulTargets(u, 125)), m);
 
-  it('names features <sensor>__<kind>, then cycle__count', () => {
-    assert.equal(d, m * featureKinds(DEFAULT_FEATURE_SPEC).length + 1);
+  it('names features <sensor>__<kind>, then health_index__<kind>, then cycle__count', () => {
+    assert.equal(d, (m + 1) * featureKinds(DEFAULT_FEATURE_SPEC).length + 1);
     assert.equal(names[0], 'sensor_2__level');
+    assert.equal(names[m * featureKinds(DEFAULT_FEATURE_SPEC).length], 'health_index__level');
     assert.ok(names.includes('sensor_11__slope_50'));
     assert.ok(names.includes('sensor_11__volatility_10'));
     assert.ok(names.includes('sensor_11__ewm_30'));
@@ -197,16 +200,18 @@ describe('C-MAPSS causal features', () => {
     const unit = units[0]!;
     const n = unit.cycles.length;
     const z = normaliseSensors(scaler, unit);
-    const full = unitFeatures(z, m, unit.cycles);
+    const features = (sensors: Float64Array, cycles: Int32Array): Float64Array => unitFeatures(withHealthIndex(sensors, m, weights), m + 1, cycles);
+    const full = features(z, unit.cycles);
+    assert.equal(full.length, n * d);
     const random = seededRandom(11);
     for (const t of [0, 1, 4, 19, 49, 120, n - 2]) {
       // Truncated after t: the rows it has are identical to the full trajectory's.
-      const truncated = unitFeatures(z.slice(0, (t + 1) * m), m, unit.cycles.slice(0, t + 1));
+      const truncated = features(z.slice(0, (t + 1) * m), unit.cycles.slice(0, t + 1));
       assert.deepEqual(truncated, full.slice(0, (t + 1) * d), `truncated at ${t}`);
       // Later cycles replaced by noise: rows ≤ t unchanged, and row t + 1 does change (the test can fail).
       const perturbed = z.slice();
       for (let i = (t + 1) * m; i < n * m; i++) perturbed[i] = 50 * gaussian(random);
-      const p = unitFeatures(perturbed, m, unit.cycles);
+      const p = features(perturbed, unit.cycles);
       assert.deepEqual(p.subarray(0, (t + 1) * d), full.subarray(0, (t + 1) * d), `perturbed after ${t}`);
       assert.notDeepEqual(p.subarray((t + 1) * d, (t + 2) * d), full.subarray((t + 1) * d, (t + 2) * d));
     }
@@ -243,7 +248,6 @@ describe('C-MAPSS causal features', () => {
     const unit = units[0]!;
     const n = unit.cycles.length;
     const spec = { ...DEFAULT_FEATURE_SPEC, sinceStart: { baselineCycles: 20, meanWindows: [10], ewmSpans: [30] }, regimeHistory: true, healthIndex: true };
-    const weights = fitHealthIndex(units.map((u) => normaliseSensors(scaler, u)), units.map((u) => rulTargets(u, 150)), m);
     const regimes = { labels: assignRegimes(scaler.regimes, unit), count: 6 };
     const features = (z: Float64Array, labels: Int32Array): Float64Array => unitFeatures(withHealthIndex(z, m, weights), m + 1, unit.cycles, spec, { ...regimes, labels });
     const z = normaliseSensors(scaler, unit);
@@ -359,9 +363,13 @@ describe('prognos eval cmapss pipeline', () => {
     assert.ok(s.cv && s.cv.n === 16 * 2 && Number.isFinite(s.cv.rmse) && s.cv.rmse > 0);
     const json = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     assert.equal(json.subsets[0].subset, 'FD002');
-    // Six operating conditions: the multi-condition cap, recorded per subset.
-    assert.equal(json.subsets[0].rulCap, 150);
-    assert.equal(s.rulCap, 150);
+    // Six operating conditions: the multi-condition cap and model, recorded per subset.
+    assert.equal(json.subsets[0].rulCap, 175);
+    assert.equal(s.rulCap, 175);
+    assert.equal(s.model.maxTrainingRul, 195);
+    assert.equal(s.model.refit, true);
+    assert.deepEqual(json.subsets[0].model.features, { ...MULTI_CONDITION_FEATURE_SPEC });
+    assert.equal(s.features, cmapssFeatureNames(s.informativeSensors.map((n) => Number(n.slice('sensor_'.length)) - 1), MULTI_CONDITION_FEATURE_SPEC, 6).length);
 
     // With the labels in --data, the test metrics are those of the written predictions.
     writeFileSync(join(data, 'RUL_FD002.txt'), test.ruls.map((r) => `${r}\n`).join(''));
@@ -371,6 +379,25 @@ describe('prognos eval cmapss pipeline', () => {
     assert.ok(scored.subsets[0]!.test);
     assert.ok(Math.abs(scored.subsets[0]!.test.rmse - expected.rmse) < 0.01);
     assert.equal(scored.subsets[0]!.cv, null);
+  });
+
+  it('single-condition subsets keep the default features and every training cycle', () => {
+    const units = parseCmapss(syntheticText({ units: 4, regimes: 1, seed: 23 }).text);
+    const shared = { gbdt: { objective: 'regression' as const }, seeds: [1] };
+    assert.deepEqual(defaultModelConfig(units, shared), { ...shared, features: DEFAULT_FEATURE_SPEC, refit: true });
+  });
+
+  it('maxTrainingRul leaves later-failing cycles out; refit grows the early-stopped count on every unit', () => {
+    const units = parseCmapss(syntheticText({ units: 10, regimes: 6, seed: 24 }).text);
+    const gbdt = { objective: 'regression' as const, nEstimators: 30, learningRate: 0.3, maxDepth: 3, maxBins: 32, earlyStoppingRounds: 5, validation: { fraction: 0.2 } };
+    const config = { features: { ...DEFAULT_FEATURE_SPEC, healthIndex: false }, gbdt, seeds: [1] };
+    // Only the failure cycles (RUL 0) are kept: the model has nothing but zeros to learn.
+    const zeros = fitCmapssPipeline(units, 125, { ...config, maxTrainingRul: 0 });
+    assert.equal(predictAt(zeros, featurise(zeros, units[0]!), 10), 0);
+    const once = fitCmapssPipeline(units, 125, config);
+    const refit = fitCmapssPipeline(units, 125, { ...config, refit: true });
+    assert.ok(once.models[0]!.trees.length > 0);
+    assert.equal(refit.models[0]!.trees.length, Math.round(once.models[0]!.trees.length / 0.8));
   });
 
   it('formats predictions one per line with two decimals', () => {
