@@ -4,9 +4,9 @@ import { buildApi } from '../api/server.ts';
 import { IngestService } from '../ingest/ingest-service.ts';
 import { systemClock } from '../platform/clock.ts';
 import type { Config } from '../platform/config.ts';
-import { lockDirectory } from '../platform/dir-lock.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
-import { type Db, openDatabase } from '../platform/sql/database.ts';
+import type { Db } from '../platform/sql/database.ts';
+import { coreApiDeps, openSqlStore } from './runtime-parts.ts';
 
 export interface IngestRuntime {
   config: Config;
@@ -27,22 +27,11 @@ export interface IngestRuntime {
 export async function startIngestRuntime(config: Config): Promise<IngestRuntime> {
   const logger = createLogger(config);
   const clock = systemClock;
-  // PGlite serves one process: other commands ask this one over HTTP.
-  const releaseSql = config.sql.kind === 'pglite' ? lockDirectory(config.sql.dir, 'PGlite data directory') : () => {};
-  const db = await openDatabase(config.sql);
+  const { db, release: releaseSql } = await openSqlStore(config);
   const apiServices = await startApiServices({ config, db, clock });
   const ingest = new IngestService({ config, db, clock, logger, brokerAuth: apiServices.brokerAuth });
   await ingest.start();
-  const api = buildApi({
-    ingest,
-    status: () => ({ roles: ['ingest'] }),
-    auth: apiServices.auth,
-    credentials: apiServices.credentials,
-    events: apiServices.events,
-    rateLimit: { max: config.api.rateLimitMax, windowMs: config.api.rateLimitWindowMs },
-    mqttService: config.mqtt.url ? apiServices.mqttService : undefined,
-    routes: [],
-  });
+  const api = buildApi({ ingest, status: () => ({ roles: ['ingest'] }), ...coreApiDeps(config, apiServices), routes: [] });
   const httpUrl = await api.listen({ host: config.http.host, port: config.http.port });
   let stopped = false;
   return {

@@ -14,12 +14,12 @@ import { PredictionWriter } from '../models/prediction-writer.ts';
 import { ScoringService } from '../models/scoring-service.ts';
 import { type Clock, systemClock } from '../platform/clock.ts';
 import type { Config } from '../platform/config.ts';
-import { lockDirectory } from '../platform/dir-lock.ts';
 import type { DomainDeps } from '../platform/domain-deps.ts';
 import { InfluxHttp } from '../platform/influx/influx-http.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
 import { JobQueues } from '../platform/queue/job-queues.ts';
-import { type Db, openDatabase } from '../platform/sql/database.ts';
+import type { Db } from '../platform/sql/database.ts';
+import { coreApiDeps, openSqlStore } from './runtime-parts.ts';
 import type { Database } from '../platform/sql/schema.ts';
 import type { Kysely } from 'kysely';
 import { projectPath } from '../platform/project-paths.ts';
@@ -91,9 +91,7 @@ export interface ServiceRuntime {
 export async function startServiceRuntime(config: Config, options: RuntimeOptions = {}): Promise<ServiceRuntime> {
   const logger = createLogger(config);
   const clock = options.clock ?? systemClock;
-  // PGlite serves one process: other commands ask this one over HTTP.
-  const releaseSql = config.sql.kind === 'pglite' ? lockDirectory(config.sql.dir, 'PGlite data directory') : () => {};
-  const db = await openDatabase(config.sql);
+  const { db, release: releaseSql } = await openSqlStore(config);
   const apiServices = await startApiServices({ config, db, clock });
   const influx = new InfluxHttp(config.influx);
   // One Redis may serve several installations (a demo beside a test run): each keeps its jobs
@@ -162,11 +160,7 @@ export async function startServiceRuntime(config: Config, options: RuntimeOption
       ...Object.fromEntries(plugins.filter((p) => p.status).map((p) => [p.name, p.status!()])),
       ...options.extraStatus?.(),
     }),
-    auth: apiServices.auth,
-    credentials: apiServices.credentials,
-    events: apiServices.events,
-    rateLimit: { max: config.api.rateLimitMax, windowMs: config.api.rateLimitWindowMs },
-    mqttService: config.mqtt.url ? apiServices.mqttService : undefined,
+    ...coreApiDeps(config, apiServices),
     routes: plugins.flatMap((p) => p.routes ?? []),
   });
   const address = await api.listen({ host: config.http.host, port: config.http.port });
