@@ -45,7 +45,7 @@ export interface IngestPipelineDeps {
  * when the store itself failed, and then the message must stay unacknowledged.
  */
 export class IngestPipeline {
-  /** Topic → device and its line prefix, remembered: a fleet publishes on the same few thousand topics all day. */
+  /** Topic → device and its line format, remembered: a fleet publishes on the same few thousand topics all day. */
   private readonly devices = new Map<string, KnownDevice | null>();
 
   /** The acceptance window, updated per message rather than allocated per message. */

@@ -45,27 +45,18 @@ function fieldKey(name: string): string {
 
 /**
  * The same line as {@link readingToLineWithPoint} (fields in name order, values as `String(n)`,
- * the ms timestamp), from the device's cached {@link linePrefixOf}. Point costs an object, a
- * tags spread, two sorts and a regex escape per tag and field for every reading; a fleet's
- * readings repeat the same device and metric names, so those are done once.
+ * the ms timestamp), built from the device's {@link linePrefixOf}. Ingest keeps one
+ * {@link DeviceLineFormat} per device instead, so its per-reading work is only the values.
  */
 export function readingToLine(ref: DeviceRef, reading: Reading, prefix: string = linePrefixOf(ref)): string {
-  const metrics = reading.metrics;
-  let fields = '';
-  let previous = '';
-  for (const name in metrics) {
-    if (name < previous) return prefix + sortedFields(metrics) + ' ' + String(reading.ts);
-    previous = name;
-    fields += (fields.length ? ',' : '') + fieldKey(name) + '=' + String(metrics[name]);
-  }
-  return prefix + fields + ' ' + String(reading.ts);
+  return new DeviceLineFormat(prefix).line(reading);
 }
 
 /** Values of the reading being formatted, in the reading's own metric order (reused: no array per reading). */
 const scratchValues: number[] = [];
 
 /**
- * One device's lines, as {@link readingToLine} writes them, for a device whose readings keep the
+ * One device's lines, the bytes {@link readingToLineWithPoint} writes, for a device whose readings keep the
  * same metrics in the same order (a fleet's devices do): the field keys are escaped, sorted and
  * joined with their separators once per shape instead of sorting every reading's metric names.
  * A reading of another shape makes that the new shape.
@@ -106,10 +97,4 @@ export class DeviceLineFormat {
     this.order = byName.map((f) => f.at);
     return this.line(reading);
   }
-}
-
-function sortedFields(metrics: Readonly<Record<string, number>>): string {
-  let fields = '';
-  for (const name of Object.keys(metrics).sort()) fields += (fields.length ? ',' : '') + fieldKey(name) + '=' + String(metrics[name]);
-  return fields;
 }
