@@ -19,6 +19,9 @@ import { productPlugins } from './product-plugins.ts';
  * visits and reminders happen within minutes).
  */
 
+
+/** Share of the demo's machines that start late in one failure mode's life (they fail within 150–450 running hours). */
+export const DEMO_WORN_SHARE = 0.15;
 export interface ProductOptions {
   /** Simulated machines (0 = none). */
   readonly devices: number;
@@ -126,6 +129,9 @@ export async function startProduct(config: Config, o: ProductOptions): Promise<P
         intervalMs: 3_600_000,
         speed: 1,
         protocolVersion: config.mqtt.url ? config.mqtt.protocolVersion : 4,
+        // A few machines start close to a failure, so a run of minutes shows predictions, tickets,
+        // customer messages and visits, not only readings (DEMO_WORN_SHARE).
+        wornShare: DEMO_WORN_SHARE,
         onEvent: o.onSimulatorEvent,
         onError: (err) => runtime.logger.warn({ err }, 'simulator error'),
       });

@@ -37,7 +37,16 @@ export interface EquipmentSimulatorOptions {
   initialRunHours?: number;
   /** Mean air temperature at the site (°C). Default 20. */
   siteMeanC?: number;
+  /**
+   * Start late in the life of one failure mode: a developed defect set to fail after
+   * {@link WORN_START_HOURS} of running, so a short demo shows predictions, tickets and visits.
+   * Default false (histories and the live fleet start the usual way).
+   */
+  wornStart?: boolean;
 }
+
+/** Running hours to failure of a worn-start unit's failing mode, drawn uniformly. */
+export const WORN_START_HOURS: readonly [number, number] = [150, 450];
 
 /** Longest step taken at once: resolves regime dwell and maintenance timing to 15 simulated minutes. */
 const MAX_STEP_H = 0.25;
@@ -97,6 +106,7 @@ export class EquipmentSimulator {
       return { spec, damage, initiationLeft, susceptibility, asymptote };
     });
 
+    if (o.wornStart) this.wearOneMode(new Rng(deriveSeed(o.seed, 'worn')));
     this.nextPmAtH = this.hours + this.drawPmInterval() * unit.uniform(0.1, 1);
     this.regime = o.model.regimes[0]!;
     this.regimeLeftH = 0;
@@ -210,6 +220,28 @@ export class EquipmentSimulator {
       ambientC: ambientTemperatureC(this.simMs, this.siteMeanC),
       damage: this.damage(),
     };
+  }
+
+  /**
+   * One mode (any that can reach failure) gets a developed defect whose damage leaves about
+   * `hours` of running at full load before failure (solved on the mode's own law by bisection).
+   */
+  private wearOneMode(rng: Rng): void {
+    const candidates = this.modes.filter((m) => m.asymptote > 1);
+    if (candidates.length === 0) return;
+    const m = candidates[Math.min(candidates.length - 1, Math.floor(rng.uniform(0, candidates.length)))]!;
+    const hours = rng.uniform(WORN_START_HOURS[0], WORN_START_HOURS[1]);
+    const op: OperatingPoint = { running: true, level: 1, ambientC: this.siteMeanC, damage: {} };
+    const rate = m.spec.rate(op) * m.susceptibility;
+    let [lo, hi] = [m.spec.initiation?.seedDamage ?? 0.01, 0.999];
+    for (let i = 0; i < 60; i++) {
+      const mid = (lo + hi) / 2;
+      const left = hoursUntilFailure(m.spec.law, mid, rate, m.asymptote);
+      if (left === null || left > hours) lo = mid;
+      else hi = mid;
+    }
+    m.initiationLeft = 0;
+    m.damage = lo;
   }
 
   private grow(m: ModeState, rate: number, op: OperatingPoint, hours: number): void {

@@ -23,6 +23,8 @@ export interface FleetUnit extends DeviceRef {
   readonly siteMeanC: number;
   /** This unit's seed, derived from the fleet seed and the index. */
   readonly seed: number;
+  /** Starts with one failure mode close to failure (`EquipmentSimulatorOptions.wornStart`). */
+  readonly wornStart: boolean;
 }
 
 export interface FleetOptions {
@@ -34,6 +36,8 @@ export interface FleetOptions {
   startMs: number;
   /** Types to cycle through: device i is types[i mod types.length]. Default: all three. */
   types?: readonly EquipmentType[];
+  /** Share of the devices (0..1) that start late in one failure mode's life (the demo's). Default 0. */
+  wornShare?: number;
 }
 
 export interface FleetDevice {
@@ -61,6 +65,8 @@ export function fleetUnit(o: FleetOptions, index: number): FleetUnit {
     initialRunHours: Math.round(ageDays * 24 * utilisation * 10) / 10,
     siteMeanC: Math.round(rng.uniform(12, 28) * 10) / 10,
     seed,
+    // Its own stream, so the identity above is the same with or without worn starts.
+    wornStart: (o.wornShare ?? 0) > 0 && new Rng(deriveSeed(seed, 'worn-start')).uniform(0, 1) < o.wornShare!,
   };
 }
 
@@ -71,6 +77,7 @@ export function simulatorFor(unit: FleetUnit, startMs: number): EquipmentSimulat
     startMs,
     initialRunHours: unit.initialRunHours,
     siteMeanC: unit.siteMeanC,
+    wornStart: unit.wornStart,
   });
 }
 

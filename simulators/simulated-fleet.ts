@@ -34,6 +34,8 @@ export interface SimulatedFleetOptions {
   readonly maxInFlight?: number;
   /** Equipment types to cycle through. Default: all. */
   readonly types?: readonly EquipmentType[];
+  /** Share of the devices that start late in one failure mode's life (`FleetOptions.wornShare`). Default 0. */
+  readonly wornShare?: number;
   readonly username?: string;
   readonly password?: string;
   /** Drives the devices' schedule and reading timestamps. Default: the system clock. */
@@ -59,7 +61,7 @@ export interface SimulatedFleet {
 export async function startSimulatedFleet(o: SimulatedFleetOptions): Promise<SimulatedFleet> {
   const clock = o.clock ?? systemClock;
   const tenant = o.tenant ?? 'demo';
-  const fleet = buildFleet({ tenant, devices: o.devices, seed: o.seed, startMs: clock.now(), types: o.types });
+  const fleet = buildFleet({ tenant, devices: o.devices, seed: o.seed, startMs: clock.now(), types: o.types, wornShare: o.wornShare });
   const connections = Math.max(1, Math.min(o.connections ?? Math.min(o.devices, 50), o.devices));
   const publisher = new MqttTelemetryPublisher({
     url: o.mqttUrl,

@@ -139,3 +139,31 @@ test('a service visit renews the named parts, takes the machine down for mainten
   simulator.advance(3600 * 48);
   assert.notEqual(simulator.stateCode, STATE_CODES.maintenance);
 });
+
+test("worn starts (the demo's): those devices fail early, the others are the same machines as without", () => {
+  const plain = buildFleet({ tenant: 'demo', devices: 40, seed: 5, startMs: START });
+  const worn = buildFleet({ tenant: 'demo', devices: 40, seed: 5, startMs: START, wornShare: 0.25 });
+  const wornUnits = worn.filter((d) => d.unit.wornStart);
+  assert.ok(wornUnits.length >= 4 && wornUnits.length <= 18, `about a quarter worn (${wornUnits.length} of 40)`);
+  for (let i = 0; i < 40; i++) {
+    const { wornStart, ...identity } = worn[i]!.unit;
+    const { wornStart: never, ...same } = plain[i]!.unit;
+    assert.equal(never, false);
+    assert.deepEqual(identity, same, 'the identity does not depend on worn starts');
+    if (!wornStart) assert.deepEqual(worn[i]!.simulator.damage(), plain[i]!.simulator.damage(), 'an unworn device starts as before');
+  }
+  // A worn device fails within weeks (150–450 h of full-load running; regimes run below full
+  // load), unless its own preventive maintenance comes first, as it may in the field.
+  let failed = 0;
+  for (const { simulator } of wornUnits) {
+    let first: EquipmentEvent | null = null;
+    let atH = 0;
+    for (let h = 0; h < 24 * 60 && first === null; h++) {
+      first = simulator.advance(3600).find((e) => e.kind === 'failure' || e.kind === 'maintenance') ?? null;
+      atH = h;
+    }
+    assert.ok(first !== null && atH >= 24, `a failure or a maintenance after a day and within 60 days (${first?.kind ?? 'none'} at ${atH} h)`);
+    if (first.kind === 'failure') failed++;
+  }
+  assert.ok(failed >= wornUnits.length / 2, `most worn devices fail (${failed} of ${wornUnits.length})`);
+});
