@@ -9,8 +9,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrognosError } from '../platform/errors.ts';
 import { assignRegimes, DEFAULT_RUL_CAP, detectRegimeCount, fitSensorScaler, N_SETTINGS, normaliseSensors, parseRulFile, readCmapssFile, rulTargets, type CmapssUnit, type SensorScaler } from './cmapss-data.ts';
-import { cmapssFeatureNames, DEFAULT_FEATURE_SPEC, MULTI_CONDITION_FEATURE_SPEC, sensorName, unitFeatures, type CmapssFeatureSpec } from './cmapss-features.ts';
-import { fitHealthIndex, withHealthIndex, type HealthIndexWeights } from './cmapss-health-index.ts';
+import { cmapssFeatureNames, DEFAULT_FEATURE_SPEC, healthIndexNames, MULTI_CONDITION_FEATURE_SPEC, sensorName, unitFeatures, type CmapssFeatureSpec } from './cmapss-features.ts';
+import { faultModeGroups, fitHealthIndex, fitRegimeHealthIndex, withHealthIndexes, type HealthIndexColumn } from './cmapss-health-index.ts';
 import { trainGbdt, type GbdtOptions } from './gbdt-trainer.ts';
 import { seededRandom } from './seeded-random.ts';
 import { predict, type TreeEnsemble } from './tree-ensemble.ts';
@@ -49,8 +49,9 @@ export function defaultRulCap(units: readonly CmapssUnit[]): number {
 
 /**
  * The model a subset gets unless told otherwise: every subset refits on all its training units
- * after early stopping; multi-condition ones also get the regime-history features and leave out
- * training cycles with true RUL above the largest test RUL (bench/cmapss.md, session 4).
+ * after early stopping; multi-condition ones also get the regime-history features and the
+ * per-regime and per-fault-mode health indexes ({@link MULTI_CONDITION_FEATURE_SPEC}), and leave
+ * out training cycles with true RUL above the largest test RUL (bench/cmapss.md, sessions 4 and 5).
  */
 export function defaultModelConfig(units: readonly CmapssUnit[], shared: Pick<CmapssModelConfig, 'gbdt' | 'seeds'>): CmapssModelConfig {
   if (detectRegimeCount(units) === 1) return { ...shared, features: DEFAULT_FEATURE_SPEC, refit: true };
@@ -376,8 +377,8 @@ export interface CmapssPipeline {
   readonly scaler: SensorScaler;
   readonly spec: CmapssFeatureSpec;
   readonly featureNames: readonly string[];
-  /** With `spec.healthIndex`: fitted on the same units as the models. */
-  readonly healthIndex: HealthIndexWeights | null;
+  /** The health indexes `spec` asks for ({@link healthIndexNames}), fitted on the same units as the models. */
+  readonly healthIndexes: readonly HealthIndexColumn[];
   readonly models: readonly TreeEnsemble[];
 }
 
@@ -386,14 +387,8 @@ export function fitCmapssPipeline(units: readonly CmapssUnit[], cap: number, con
   const featureNames = cmapssFeatureNames(scaler.informative, config.features, regimeCount(scaler));
   const d = featureNames.length;
   const targets = units.map((u) => rulTargets(u, cap));
-  const healthIndex = config.features.healthIndex
-    ? fitHealthIndex(
-        units.map((u) => normaliseSensors(scaler, u)),
-        targets,
-        scaler.informative.length,
-      )
-    : null;
-  const base = { scaler, spec: config.features, featureNames, healthIndex, models: [] };
+  const healthIndexes = fitHealthIndexes(units, scaler, config.features, targets);
+  const base = { scaler, spec: config.features, featureNames, healthIndexes, models: [] };
   const perUnit = units.map((u) => featurise(base, u));
   const maxRul = config.maxTrainingRul ?? Infinity;
   const kept = units.map((u) => {
@@ -424,15 +419,50 @@ export function fitCmapssPipeline(units: readonly CmapssUnit[], cap: number, con
   return { ...base, models };
 }
 
+/** The health indexes of `spec`, in {@link healthIndexNames} order, fitted on the training units. */
+function fitHealthIndexes(units: readonly CmapssUnit[], scaler: SensorScaler, spec: CmapssFeatureSpec, targets: readonly Float64Array[]): HealthIndexColumn[] {
+  if (healthIndexNames(spec).length === 0) return [];
+  const m = scaler.informative.length;
+  const zs = units.map((u) => normaliseSensors(scaler, u));
+  const labels = spec.regimeHealthIndex || spec.faultModeHealthIndex === 'perRegime' ? units.map((u) => assignRegimes(scaler.regimes, u)) : [];
+  const columns: HealthIndexColumn[] = [];
+  if (spec.healthIndex) columns.push({ byRegime: [fitHealthIndex(zs, targets, m)] });
+  if (spec.regimeHealthIndex) columns.push({ byRegime: fitRegimeHealthIndex(zs, targets, m, labels, regimeCount(scaler)) });
+  if (spec.faultModeHealthIndex) {
+    const groups = faultModeGroups(zs, m);
+    for (const g of [0, 1]) {
+      // An empty group (a single training unit) falls back to every unit.
+      const members = units.flatMap((_, u) => (groups[u] === g || !groups.includes(g) ? [u] : []));
+      const z = members.map((u) => zs[u]!);
+      const y = members.map((u) => targets[u]!);
+      columns.push({
+        byRegime:
+          spec.faultModeHealthIndex === 'perRegime'
+            ? fitRegimeHealthIndex(
+                z,
+                y,
+                m,
+                members.map((u) => labels[u]!),
+                regimeCount(scaler),
+              )
+            : [fitHealthIndex(z, y, m)],
+      });
+    }
+  }
+  return columns;
+}
+
 /** Row-major features of every cycle of `unit` (causal, so row t is what cycle t would see live). */
-export function featurise(pipeline: Pick<CmapssPipeline, 'scaler' | 'spec' | 'healthIndex'>, unit: CmapssUnit): Float64Array {
-  const { scaler, spec, healthIndex } = pipeline;
+export function featurise(pipeline: Pick<CmapssPipeline, 'scaler' | 'spec' | 'healthIndexes'>, unit: CmapssUnit): Float64Array {
+  const { scaler, spec, healthIndexes } = pipeline;
   const m = scaler.informative.length;
   const z = normaliseSensors(scaler, unit);
-  const regimes = spec.regimeHistory ? { labels: assignRegimes(scaler.regimes, unit), count: regimeCount(scaler) } : undefined;
-  if (spec.healthIndex && !healthIndex) throw new PrognosError('PRG_BAD_REQUEST', 'healthIndex features need fitted health-index weights');
-  if (!healthIndex) return unitFeatures(z, m, unit.cycles, spec, regimes);
-  return unitFeatures(withHealthIndex(z, m, healthIndex), m + 1, unit.cycles, spec, regimes);
+  const needsLabels = spec.regimeHistory || healthIndexes.some((c) => c.byRegime.length > 1);
+  const labels = needsLabels ? assignRegimes(scaler.regimes, unit) : undefined;
+  const regimes = spec.regimeHistory ? { labels: labels!, count: regimeCount(scaler) } : undefined;
+  if (healthIndexes.length !== healthIndexNames(spec).length) throw new PrognosError('PRG_BAD_REQUEST', `the feature spec needs ${healthIndexNames(spec).length} fitted health indexes, got ${healthIndexes.length}`);
+  if (healthIndexes.length === 0) return unitFeatures(z, m, unit.cycles, spec, regimes);
+  return unitFeatures(withHealthIndexes(z, m, healthIndexes, labels), m + healthIndexes.length, unit.cycles, spec, regimes);
 }
 
 function regimeCount(scaler: SensorScaler): number {

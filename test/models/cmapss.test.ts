@@ -18,8 +18,8 @@ import {
   type CmapssUnit,
 } from '../../models/cmapss-data.ts';
 import { alarmMetrics, chooseThreshold, defaultModelConfig, featurise, fitCmapssPipeline, formatPredictions, nasaScore, predictAt, rulMetrics, runCmapssEval, unitFolds } from '../../models/cmapss-eval.ts';
-import { cmapssFeatureNames, DEFAULT_FEATURE_SPEC, featureKinds, MULTI_CONDITION_FEATURE_SPEC, unitFeatures } from '../../models/cmapss-features.ts';
-import { fitHealthIndex, withHealthIndex } from '../../models/cmapss-health-index.ts';
+import { cmapssFeatureNames, DEFAULT_FEATURE_SPEC, featureKinds, healthIndexNames, MULTI_CONDITION_FEATURE_SPEC, unitFeatures } from '../../models/cmapss-features.ts';
+import { faultModeGroups, fitHealthIndex, fitRegimeHealthIndex, withHealthIndex, withHealthIndexes } from '../../models/cmapss-health-index.ts';
 import { seededRandom, type Random } from '../../models/seeded-random.ts';
 
 const REAL_DATA = fileURLToPath(new URL('../../../shared/datasets/cmapss', import.meta.url));
@@ -304,6 +304,124 @@ describe('C-MAPSS causal features', () => {
     const with3 = withHealthIndex(Float64Array.from([1, 2]), 2, Float64Array.from([10, 2, -3]));
     assert.deepEqual([...with3], [1, 2, 10 + 2 - 6]);
     assert.ok(cmapssFeatureNames([1], { ...DEFAULT_FEATURE_SPEC, healthIndex: true }).includes('health_index__ewm_30'));
+  });
+});
+
+describe('C-MAPSS health indexes per regime and per fault mode', () => {
+  const close = (actual: ArrayLike<number>, expected: readonly number[], tolerance: number, what: string): void => {
+    assert.equal(actual.length, expected.length, what);
+    expected.forEach((e, i) => assert.ok(Math.abs(actual[i]! - e) < tolerance, `${what} [${i}]: ${actual[i]} vs ${e}`));
+  };
+
+  it('fits only the rows it is told to include', () => {
+    // Rows 0..99 follow y = 1 + a, rows 100..199 follow y = −5 + 4·b: each half recovers its own weights.
+    const random = seededRandom(31);
+    const z = Float64Array.from({ length: 400 }, () => gaussian(random));
+    const y = Float64Array.from({ length: 200 }, (_, t) => (t < 100 ? 1 + z[2 * t]! : -5 + 4 * z[2 * t + 1]!));
+    close(fitHealthIndex([z], [y], 2, (_, t) => t < 100), [1, 1, 0], 0.01, 'first half');
+    close(fitHealthIndex([z], [y], 2, (_, t) => t >= 100), [-5, 0, 4], 0.02, 'second half');
+  });
+
+  it('per regime: one weight vector per regime, chosen by the row\'s regime', () => {
+    const random = seededRandom(32);
+    const z = Float64Array.from({ length: 600 }, () => gaussian(random));
+    const labels = Int32Array.from({ length: 300 }, (_, t) => t % 3);
+    const truth = [
+      [2, 1, 0],
+      [0, 0, -1],
+    ];
+    // Regime 2 has no rows: it gets the pooled fit.
+    const y = Float64Array.from({ length: 300 }, (_, t) => {
+      const w = truth[labels[t]! % 2]!;
+      return w[0]! + w[1]! * z[2 * t]! + w[2]! * z[2 * t + 1]!;
+    });
+    labels.forEach((r, t) => (labels[t] = r === 2 ? 0 : r));
+    const weights = fitRegimeHealthIndex([z], [y], 2, [labels], 3);
+    close(weights[0]!, truth[0]!, 0.01, 'regime 0');
+    close(weights[1]!, truth[1]!, 0.01, 'regime 1');
+    close(weights[2]!, [...fitHealthIndex([z], [y], 2)], 1e-12, 'unseen regime');
+    // Hand-computed: row 0 in regime 1 (0 − 1·4 = −4), row 1 in regime 0 (10 + 2·1 + 3·0 = 12).
+    const hi = withHealthIndexes(Float64Array.from([3, 4, 1, 0]), 2, [{ byRegime: [Float64Array.from([10, 2, 3]), Float64Array.from([0, 0, -1])] }], Int32Array.from([1, 0]));
+    assert.deepEqual([...hi], [3, 4, -4, 1, 0, 12]);
+    // A single-vector column ignores the regimes; columns come in order.
+    const two = withHealthIndexes(Float64Array.from([3, 4]), 2, [{ byRegime: [Float64Array.from([1, 1, 0])] }, { byRegime: [Float64Array.from([0, 0, 1])] }]);
+    assert.deepEqual([...two], [3, 4, 4, 4]);
+    assert.throws(() => withHealthIndexes(Float64Array.from([3, 4]), 2, [{ byRegime: [new Float64Array(3), new Float64Array(3)] }]), (e: unknown) => isPrognosError(e, 'PRG_BAD_REQUEST'));
+  });
+
+  it('fault modes: units split by how their sensors changed between start and failure', () => {
+    // Units 0, 2, 4 drift on sensor 0 by failure, units 1, 3, 5 on sensor 1 (plus noise).
+    const random = seededRandom(33);
+    const zs = Array.from({ length: 6 }, (_, u) => {
+      const n = 80 + 10 * u;
+      return Float64Array.from({ length: n * 2 }, (_, i) => {
+        const t = Math.floor(i / 2);
+        const drifts = i % 2 === u % 2;
+        return 0.3 * gaussian(random) + (drifts ? (4 * t) / n : 0);
+      });
+    });
+    const groups = [...faultModeGroups(zs, 2)];
+    assert.deepEqual(groups, [0, 1, 0, 1, 0, 1]);
+    assert.deepEqual([...faultModeGroups(zs.slice(0, 1), 2)], [0]);
+  });
+
+  it('names: health_index, then health_index_regime, then health_index_mode_1/2, each with every kind', () => {
+    const spec = { meanWindows: [3], slopeWindows: [], volatilityWindows: [], ewmSpans: [], healthIndex: true, regimeHealthIndex: true, faultModeHealthIndex: 'pooled' as const };
+    assert.deepEqual(healthIndexNames(spec), ['health_index', 'health_index_regime', 'health_index_mode_1', 'health_index_mode_2']);
+    assert.deepEqual(cmapssFeatureNames([0], { ...spec, healthIndex: false, faultModeHealthIndex: undefined }), [
+      'sensor_1__level',
+      'sensor_1__mean_3',
+      'health_index_regime__level',
+      'health_index_regime__mean_3',
+      'cycle__count',
+    ]);
+  });
+
+  it('the fitted pipeline featurises causally with every health index (truncation and later changes)', () => {
+    const units = parseCmapss(syntheticText({ units: 10, regimes: 6, seed: 34, minLen: 150, maxLen: 200 }).text);
+    const spec = MULTI_CONDITION_FEATURE_SPEC;
+    const gbdt = { objective: 'regression' as const, nEstimators: 5, learningRate: 0.3, maxDepth: 2, maxBins: 16, validation: false as const };
+    const fitted = fitCmapssPipeline(units, 125, { features: spec, gbdt, seeds: [1] });
+    // The default multi-condition spec: global, per-regime, and per-regime for each fault-mode group.
+    assert.deepEqual(
+      fitted.healthIndexes.map((c) => c.byRegime.length),
+      [1, 6, 6, 6],
+    );
+    const zs = units.map((u) => normaliseSensors(fitted.scaler, u));
+    const groups = faultModeGroups(zs, fitted.scaler.informative.length);
+    const members = units.flatMap((_, u) => (groups[u] === 1 ? [u] : []));
+    assert.ok(members.length > 0 && members.length < units.length, `group sizes ${members.length}/${units.length}`);
+    const expected = fitRegimeHealthIndex(
+      members.map((u) => zs[u]!),
+      members.map((u) => rulTargets(units[u]!, 125)),
+      fitted.scaler.informative.length,
+      members.map((u) => assignRegimes(fitted.scaler.regimes, units[u]!)),
+      6,
+    );
+    assert.deepEqual(fitted.healthIndexes[3]!.byRegime, expected, 'mode 2: per-regime fit on its group only');
+    const pooled = fitCmapssPipeline(units, 125, { features: { ...spec, faultModeHealthIndex: 'pooled' }, gbdt, seeds: [1] });
+    assert.deepEqual(
+      pooled.healthIndexes.map((c) => c.byRegime.length),
+      [1, 6, 1, 1],
+    );
+    const d = fitted.featureNames.length;
+    assert.equal(fitted.featureNames.filter((n) => n.startsWith('health_index')).length, 4 * featureKinds(spec).length);
+    const unit = units[0]!;
+    const n = unit.cycles.length;
+    const full = featurise(fitted, unit);
+    assert.equal(full.length, n * d);
+    for (const t of [0, 7, 40, n - 2]) {
+      const truncated: CmapssUnit = { unit: unit.unit, cycles: unit.cycles.slice(0, t + 1), settings: unit.settings.slice(0, (t + 1) * 3), sensors: unit.sensors.slice(0, (t + 1) * N_SENSORS) };
+      assert.deepEqual(featurise(fitted, truncated), full.slice(0, (t + 1) * d), `truncated at ${t}`);
+      // Later cycles flown in another condition with other readings: rows ≤ t unchanged.
+      const settings = unit.settings.slice();
+      const sensors = unit.sensors.slice();
+      for (let i = (t + 1) * 3; i < settings.length; i++) settings[i] = units[1]!.settings[i % units[1]!.settings.length]!;
+      for (let i = (t + 1) * N_SENSORS; i < sensors.length; i++) sensors[i]! *= 1.05;
+      const changed = featurise(fitted, { ...unit, settings, sensors });
+      assert.deepEqual(changed.subarray(0, (t + 1) * d), full.subarray(0, (t + 1) * d), `changed after ${t}`);
+      assert.notDeepEqual(changed.subarray((t + 1) * d, (t + 2) * d), full.subarray((t + 1) * d, (t + 2) * d));
+    }
   });
 });
 
