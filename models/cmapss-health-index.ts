@@ -46,11 +46,6 @@ export function fitHealthIndex(
   return solveSymmetric(xtx, xty, p);
 }
 
-/** `z` with the health index appended as column `m` (row-major `n × (m + 1)`). */
-export function withHealthIndex(z: Float64Array, m: number, weights: HealthIndexWeights): Float64Array {
-  return withHealthIndexes(z, m, [{ byRegime: [weights] }]);
-}
-
 /**
  * One fitted health-index column: one weight vector for every regime (`byRegime.length === 1`) or
  * one per operating regime, chosen by the cycle's regime label.
@@ -70,10 +65,11 @@ export function fitRegimeHealthIndex(
   labels: readonly Int32Array[],
   regimeCount: number,
 ): HealthIndexWeights[] {
-  const pooled = fitHealthIndex(zs, targets, m);
+  let pooled: HealthIndexWeights | undefined;
   return Array.from({ length: regimeCount }, (_, r) => {
-    const seen = labels.some((l) => l.includes(r));
-    return seen ? fitHealthIndex(zs, targets, m, (u, t) => labels[u]![t] === r) : pooled;
+    if (labels.some((l) => l.includes(r))) return fitHealthIndex(zs, targets, m, (u, t) => labels[u]![t] === r);
+    pooled ??= fitHealthIndex(zs, targets, m);
+    return pooled;
   });
 }
 

@@ -19,7 +19,7 @@ import {
 } from '../../models/cmapss-data.ts';
 import { alarmMetrics, chooseThreshold, defaultModelConfig, featurise, fitCmapssPipeline, formatPredictions, nasaScore, predictAt, rulMetrics, runCmapssEval, unitFolds } from '../../models/cmapss-eval.ts';
 import { cmapssFeatureNames, DEFAULT_FEATURE_SPEC, featureKinds, healthIndexNames, MULTI_CONDITION_FEATURE_SPEC, unitFeatures } from '../../models/cmapss-features.ts';
-import { faultModeGroups, fitHealthIndex, fitRegimeHealthIndex, withHealthIndex, withHealthIndexes } from '../../models/cmapss-health-index.ts';
+import { faultModeGroups, fitHealthIndex, fitRegimeHealthIndex, withHealthIndexes } from '../../models/cmapss-health-index.ts';
 import { seededRandom, type Random } from '../../models/seeded-random.ts';
 
 const REAL_DATA = fileURLToPath(new URL('../../../shared/datasets/cmapss', import.meta.url));
@@ -200,7 +200,7 @@ describe('C-MAPSS causal features', () => {
     const unit = units[0]!;
     const n = unit.cycles.length;
     const z = normaliseSensors(scaler, unit);
-    const features = (sensors: Float64Array, cycles: Int32Array): Float64Array => unitFeatures(withHealthIndex(sensors, m, weights), m + 1, cycles);
+    const features = (sensors: Float64Array, cycles: Int32Array): Float64Array => unitFeatures(withHealthIndexes(sensors, m, [{ byRegime: [weights] }]), m + 1, cycles);
     const full = features(z, unit.cycles);
     assert.equal(full.length, n * d);
     const random = seededRandom(11);
@@ -249,7 +249,7 @@ describe('C-MAPSS causal features', () => {
     const n = unit.cycles.length;
     const spec = { ...DEFAULT_FEATURE_SPEC, sinceStart: { baselineCycles: 20, meanWindows: [10], ewmSpans: [30] }, regimeHistory: true, healthIndex: true };
     const regimes = { labels: assignRegimes(scaler.regimes, unit), count: 6 };
-    const features = (z: Float64Array, labels: Int32Array): Float64Array => unitFeatures(withHealthIndex(z, m, weights), m + 1, unit.cycles, spec, { ...regimes, labels });
+    const features = (z: Float64Array, labels: Int32Array): Float64Array => unitFeatures(withHealthIndexes(z, m, [{ byRegime: [weights] }]), m + 1, unit.cycles, spec, { ...regimes, labels });
     const z = normaliseSensors(scaler, unit);
     const full = features(z, regimes.labels);
     const width = cmapssFeatureNames(scaler.informative, spec, 6).length;
@@ -301,7 +301,7 @@ describe('C-MAPSS causal features', () => {
     const y = Float64Array.from({ length: 200 }, (_, t) => 10 + 2 * z[2 * t]! - 3 * z[2 * t + 1]!);
     const w = fitHealthIndex([z.subarray(0, 200), z.subarray(200)], [y.subarray(0, 100), y.subarray(100)], 2);
     [10, 2, -3].forEach((expected, i) => assert.ok(Math.abs(w[i]! - expected) < 0.02, `weight ${i}: ${w[i]}`));
-    const with3 = withHealthIndex(Float64Array.from([1, 2]), 2, Float64Array.from([10, 2, -3]));
+    const with3 = withHealthIndexes(Float64Array.from([1, 2]), 2, [{ byRegime: [Float64Array.from([10, 2, -3])] }]);
     assert.deepEqual([...with3], [1, 2, 10 + 2 - 6]);
     assert.ok(cmapssFeatureNames([1], { ...DEFAULT_FEATURE_SPEC, healthIndex: true }).includes('health_index__ewm_30'));
   });
