@@ -42,6 +42,13 @@ export interface CmapssFeatureSpec {
    * chosen by the cycle's regime like {@link CmapssFeatureSpec.regimeHealthIndex}. Default none.
    */
   readonly faultModeHealthIndex?: 'pooled' | 'perRegime';
+  /**
+   * With `faultModeHealthIndex`: per kind, the smaller of the two fault-mode indexes
+   * (`health_index_modes_min__<kind>`) and mode 1 minus mode 2 (`health_index_modes_diff__<kind>`).
+   * A tree cannot compare two columns in one split; these hand it the worse of the two readings
+   * and which mode is moving. Default false.
+   */
+  readonly faultModeContrast?: boolean;
 }
 
 /**
@@ -80,7 +87,7 @@ export const DEFAULT_FEATURE_SPEC: CmapssFeatureSpec = {
  * session 4) and the per-regime health indexes, one for all units and one per fault-mode group
  * (FD004 CV RMSE 19.64 → 18.90, FD002 17.71 → 17.21, one model, means over three seeds).
  */
-export const MULTI_CONDITION_FEATURE_SPEC: CmapssFeatureSpec = { ...DEFAULT_FEATURE_SPEC, regimeHistory: true, regimeHealthIndex: true, faultModeHealthIndex: 'perRegime' };
+export const MULTI_CONDITION_FEATURE_SPEC: CmapssFeatureSpec = { ...DEFAULT_FEATURE_SPEC, regimeHistory: true, regimeHealthIndex: true, faultModeHealthIndex: 'perRegime', faultModeContrast: true };
 
 /** Feature kinds per sensor, in column order: `level` (the raw normalised value) first. */
 export function featureKinds(spec: CmapssFeatureSpec): string[] {
@@ -104,6 +111,14 @@ export function healthIndexNames(spec: CmapssFeatureSpec): string[] {
   ];
 }
 
+/** The fault-mode contrast columns, in column order (each gets every kind). */
+const CONTRAST_NAMES = ['health_index_modes_min', 'health_index_modes_diff'] as const;
+
+function hasContrast(spec: CmapssFeatureSpec): boolean {
+  if (spec.faultModeContrast && !spec.faultModeHealthIndex) throw new PrognosError('PRG_BAD_REQUEST', 'faultModeContrast needs faultModeHealthIndex');
+  return spec.faultModeContrast === true;
+}
+
 /** Per-regime history kinds, in column order for each regime. */
 const REGIME_KINDS = ['share', 'since'] as const;
 
@@ -114,14 +129,15 @@ export function sensorName(j: number): string {
 
 /**
  * `<sensor>__<kind>` per informative sensor and kind, then `<index>__<kind>` per health index
- * (see {@link healthIndexNames}), then `regime_<r>__<kind>` (1-based r) with `regimeHistory`, then `cycle__count`
- * (the engine's age).
+ * (see {@link healthIndexNames}), then the fault-mode contrasts with `faultModeContrast`, then
+ * `regime_<r>__<kind>` (1-based r) with `regimeHistory`, then `cycle__count` (the engine's age).
  */
 export function cmapssFeatureNames(informative: readonly number[], spec: CmapssFeatureSpec = DEFAULT_FEATURE_SPEC, regimeCount = 1): string[] {
   const kinds = featureKinds(spec);
   const names: string[] = [];
   for (const j of informative) for (const kind of kinds) names.push(`${sensorName(j)}__${kind}`);
   for (const index of healthIndexNames(spec)) for (const kind of kinds) names.push(`${index}__${kind}`);
+  if (hasContrast(spec)) for (const index of CONTRAST_NAMES) for (const kind of kinds) names.push(`${index}__${kind}`);
   if (spec.regimeHistory) for (let r = 0; r < regimeCount; r++) for (const kind of REGIME_KINDS) names.push(`regime_${r + 1}__${kind}`);
   names.push('cycle__count');
   return names;
@@ -129,7 +145,7 @@ export function cmapssFeatureNames(informative: readonly number[], spec: CmapssF
 
 /**
  * Row-major features from `z` (`n × m` columns: the regime-normalised sensors, then the health
- * indexes `spec` asks for, see `withHealthIndexes`), in the order of
+ * indexes `spec` asks for, see `withHealthIndexes`, the fault-mode ones last), in the order of
  * {@link cmapssFeatureNames}; `regimes` is required with `spec.regimeHistory`.
  */
 export function unitFeatures(z: Float64Array, m: number, cycles: Int32Array, spec: CmapssFeatureSpec = DEFAULT_FEATURE_SPEC, regimes?: RegimeLabels): Float64Array {
@@ -137,7 +153,8 @@ export function unitFeatures(z: Float64Array, m: number, cycles: Int32Array, spe
   const k = featureKinds(spec).length;
   if (spec.regimeHistory && !regimes) throw new PrognosError('PRG_BAD_REQUEST', 'regimeHistory features need the regime of every cycle');
   const regimeColumns = spec.regimeHistory && regimes ? regimes.count * REGIME_KINDS.length : 0;
-  const d = m * k + regimeColumns + 1;
+  const contrastColumns = hasContrast(spec) ? CONTRAST_NAMES.length * k : 0;
+  const d = m * k + contrastColumns + regimeColumns + 1;
   const baselineCycles = spec.sinceStart?.baselineCycles ?? 1;
   if (!(Number.isInteger(baselineCycles) && baselineCycles >= 1)) throw new PrognosError('PRG_BAD_REQUEST', `sinceStart.baselineCycles must be an integer ≥ 1, got ${baselineCycles}`);
   const sinceMeans = spec.sinceStart?.meanWindows ?? [];
@@ -191,7 +208,21 @@ export function unitFeatures(z: Float64Array, m: number, cycles: Int32Array, spe
       }
     }
   }
-  if (regimeColumns > 0) regimeHistory(regimes!, out, d, m * k);
+  if (contrastColumns > 0) {
+    // The fault-mode indexes are the last two columns of z (healthIndexNames order).
+    const mode1 = (m - 2) * k;
+    const mode2 = (m - 1) * k;
+    for (let t = 0; t < n; t++) {
+      const row = t * d;
+      for (let j = 0; j < k; j++) {
+        const a = out[row + mode1 + j]!;
+        const b = out[row + mode2 + j]!;
+        out[row + m * k + j] = Math.min(a, b);
+        out[row + m * k + k + j] = a - b;
+      }
+    }
+  }
+  if (regimeColumns > 0) regimeHistory(regimes!, out, d, m * k + contrastColumns);
   for (let t = 0; t < n; t++) out[t * d + d - 1] = cycles[t]!;
   return out;
 }

@@ -405,11 +405,29 @@ describe('C-MAPSS health indexes per regime and per fault mode', () => {
       [1, 6, 1, 1],
     );
     const d = fitted.featureNames.length;
-    assert.equal(fitted.featureNames.filter((n) => n.startsWith('health_index')).length, 4 * featureKinds(spec).length);
+    const k = featureKinds(spec).length;
+    assert.equal(fitted.featureNames.filter((n) => n.startsWith('health_index')).length, 6 * k, 'four indexes and two contrasts');
     const unit = units[0]!;
     const n = unit.cycles.length;
     const full = featurise(fitted, unit);
     assert.equal(full.length, n * d);
+    // The contrasts: per kind, the smaller fault-mode index and mode 1 minus mode 2.
+    const column = (name: string): number => {
+      const j = fitted.featureNames.indexOf(name);
+      assert.ok(j >= 0, name);
+      return j;
+    };
+    for (const kind of featureKinds(spec)) {
+      const [a, b, lo, diff] = ['health_index_mode_1', 'health_index_mode_2', 'health_index_modes_min', 'health_index_modes_diff'].map((index) => column(`${index}__${kind}`));
+      for (const t of [0, 50, n - 1]) {
+        const x = full[t * d + a!]!;
+        const y = full[t * d + b!]!;
+        assert.equal(full[t * d + lo!], Math.min(x, y), `${kind} min at ${t}`);
+        assert.equal(full[t * d + diff!], x - y, `${kind} diff at ${t}`);
+      }
+    }
+    assert.ok(fitted.featureNames.indexOf('health_index_modes_diff__level') < fitted.featureNames.indexOf('regime_1__share'));
+    assert.throws(() => cmapssFeatureNames([0], { ...DEFAULT_FEATURE_SPEC, faultModeContrast: true }), (e: unknown) => isPrognosError(e, 'PRG_BAD_REQUEST'));
     for (const t of [0, 7, 40, n - 2]) {
       const truncated: CmapssUnit = { unit: unit.unit, cycles: unit.cycles.slice(0, t + 1), settings: unit.settings.slice(0, (t + 1) * 3), sensors: unit.sensors.slice(0, (t + 1) * N_SENSORS) };
       assert.deepEqual(featurise(fitted, truncated), full.slice(0, (t + 1) * d), `truncated at ${t}`);
