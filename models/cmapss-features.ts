@@ -84,8 +84,9 @@ export const DEFAULT_FEATURE_SPEC: CmapssFeatureSpec = {
 
 /**
  * FD002/FD004 (six operating conditions): the default plus regime history (bench/cmapss.md,
- * session 4) and the per-regime health indexes, one for all units and one per fault-mode group
- * (FD004 CV RMSE 19.64 → 18.90, FD002 17.71 → 17.21, one model, means over three seeds).
+ * session 4), the per-regime health indexes, one for all units and one per fault-mode group, and
+ * the fault-mode contrasts (session 5: FD004 CV RMSE 19.64 → 18.53, FD002 17.71 → 17.23, one
+ * model, means over three seeds).
  */
 export const MULTI_CONDITION_FEATURE_SPEC: CmapssFeatureSpec = { ...DEFAULT_FEATURE_SPEC, regimeHistory: true, regimeHealthIndex: true, faultModeHealthIndex: 'perRegime', faultModeContrast: true };
 
