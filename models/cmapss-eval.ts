@@ -432,7 +432,8 @@ function fitHealthIndexes(units: readonly CmapssUnit[], scaler: SensorScaler, sp
     const groups = faultModeGroups(zs, m);
     for (const g of [0, 1]) {
       // An empty group (a single training unit) falls back to every unit.
-      const members = units.flatMap((_, u) => (groups[u] === g || !groups.includes(g) ? [u] : []));
+      const empty = !groups.includes(g);
+      const members = units.flatMap((_, u) => (empty || groups[u] === g ? [u] : []));
       const z = members.map((u) => zs[u]!);
       const y = members.map((u) => targets[u]!);
       columns.push({

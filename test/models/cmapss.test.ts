@@ -27,6 +27,12 @@ const tempDirs: string[] = [];
 after(() => {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
+/** Same length, and every entry within `tolerance` of the expected one. */
+function assertClose(actual: ArrayLike<number>, expected: readonly number[], tolerance: number, what: string): void {
+  assert.equal(actual.length, expected.length, what);
+  expected.forEach((e, i) => assert.ok(Math.abs(actual[i]! - e) < tolerance, `${what} [${i}]: ${actual[i]} vs ${e}`));
+}
+
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'prognos-cmapss-'));
   tempDirs.push(dir);
@@ -223,10 +229,7 @@ describe('C-MAPSS causal features', () => {
     const spec = { meanWindows: [3], slopeWindows: [3], volatilityWindows: [3], ewmSpans: [3] };
     const f = unitFeatures(series, 1, cycles, spec); // columns: level, mean_3, slope_3, volatility_3, ewm_3, cycle
     const row = (t: number): number[] => [...f.subarray(t * 6, t * 6 + 6)];
-    const close = (actual: number[], expected: number[]): void => {
-      assert.equal(actual.length, expected.length);
-      actual.forEach((a, i) => assert.ok(Math.abs(a - expected[i]!) < 1e-12, `column ${i}: ${a} vs ${expected[i]}`));
-    };
+    const close = (actual: number[], expected: number[]): void => assertClose(actual, expected, 1e-12, 'column');
     close(row(0), [1, 1, 0, 0, 1, 1]);
     // t = 1: window [1, 3]: mean 2, slope 2, sd 1; ewm alpha 0.5: 0.5·3 + 0.5·1 = 2.
     close(row(1), [3, 2, 2, 1, 2, 2]);
@@ -308,18 +311,13 @@ describe('C-MAPSS causal features', () => {
 });
 
 describe('C-MAPSS health indexes per regime and per fault mode', () => {
-  const close = (actual: ArrayLike<number>, expected: readonly number[], tolerance: number, what: string): void => {
-    assert.equal(actual.length, expected.length, what);
-    expected.forEach((e, i) => assert.ok(Math.abs(actual[i]! - e) < tolerance, `${what} [${i}]: ${actual[i]} vs ${e}`));
-  };
-
   it('fits only the rows it is told to include', () => {
     // Rows 0..99 follow y = 1 + a, rows 100..199 follow y = −5 + 4·b: each half recovers its own weights.
     const random = seededRandom(31);
     const z = Float64Array.from({ length: 400 }, () => gaussian(random));
     const y = Float64Array.from({ length: 200 }, (_, t) => (t < 100 ? 1 + z[2 * t]! : -5 + 4 * z[2 * t + 1]!));
-    close(fitHealthIndex([z], [y], 2, (_, t) => t < 100), [1, 1, 0], 0.01, 'first half');
-    close(fitHealthIndex([z], [y], 2, (_, t) => t >= 100), [-5, 0, 4], 0.02, 'second half');
+    assertClose(fitHealthIndex([z], [y], 2, (_, t) => t < 100), [1, 1, 0], 0.01, 'first half');
+    assertClose(fitHealthIndex([z], [y], 2, (_, t) => t >= 100), [-5, 0, 4], 0.02, 'second half');
   });
 
   it('per regime: one weight vector per regime, chosen by the row\'s regime', () => {
@@ -337,9 +335,9 @@ describe('C-MAPSS health indexes per regime and per fault mode', () => {
     });
     labels.forEach((r, t) => (labels[t] = r === 2 ? 0 : r));
     const weights = fitRegimeHealthIndex([z], [y], 2, [labels], 3);
-    close(weights[0]!, truth[0]!, 0.01, 'regime 0');
-    close(weights[1]!, truth[1]!, 0.01, 'regime 1');
-    close(weights[2]!, [...fitHealthIndex([z], [y], 2)], 1e-12, 'unseen regime');
+    assertClose(weights[0]!, truth[0]!, 0.01, 'regime 0');
+    assertClose(weights[1]!, truth[1]!, 0.01, 'regime 1');
+    assertClose(weights[2]!, [...fitHealthIndex([z], [y], 2)], 1e-12, 'unseen regime');
     // Hand-computed: row 0 in regime 1 (0 − 1·4 = −4), row 1 in regime 0 (10 + 2·1 + 3·0 = 12).
     const hi = withHealthIndexes(Float64Array.from([3, 4, 1, 0]), 2, [{ byRegime: [Float64Array.from([10, 2, 3]), Float64Array.from([0, 0, -1])] }], Int32Array.from([1, 0]));
     assert.deepEqual([...hi], [3, 4, -4, 1, 0, 12]);
