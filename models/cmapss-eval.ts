@@ -58,6 +58,15 @@ export function defaultModelConfig(units: readonly CmapssUnit[], shared: Pick<Cm
   return { ...shared, features: MULTI_CONDITION_FEATURE_SPEC, maxTrainingRul: maxTestRul(units), refit: true };
 }
 
+/**
+ * The other training files each subset also learns from (the README's "jointly if stated"). FD002
+ * and FD004 fly the same six operating conditions and both fail by HPC degradation (FD004 also by
+ * fan degradation): each one's run-to-failure engines are more examples for the other. Adding all
+ * of FD002's units to every FD004 CV fold took the one-model CV RMSE from 18.53 to 17.53 (means
+ * over seeds 1–3), FD002's with FD004's from 17.29 to 16.60 (bench/cmapss.md, session 6).
+ */
+export const JOINT_TRAINING: Readonly<Record<CmapssSubset, readonly CmapssSubset[]>> = { FD001: [], FD002: ['FD004'], FD003: [], FD004: ['FD002'] };
+
 /** Threshold candidates (predicted RUL ≤ τ means "fails within 30 cycles"). */
 const THRESHOLD_GRID = Array.from({ length: 51 }, (_, i) => 10 + i);
 
@@ -98,6 +107,11 @@ export interface CmapssEvalOptions {
   readonly quick?: boolean;
   /** Piecewise-linear target cap for every subset. Default: {@link defaultRulCap} per subset. */
   readonly rulCap?: number;
+  /**
+   * Train each subset also on the training files {@link JOINT_TRAINING} names (they must be in
+   * `dataDir`). Default true; false: each subset trains on its own training file only.
+   */
+  readonly joint?: boolean;
   /** Overrides of the trainer options (depth, learning rate, …). */
   readonly gbdt?: Partial<GbdtOptions>;
   /** Default per subset, {@link defaultModelConfig}. */
@@ -151,6 +165,9 @@ export interface SubsetSummary {
   readonly rulCap: number;
   readonly model: CmapssModelConfig;
   readonly trainUnits: number;
+  /** The other training files the subset trained on too ({@link JOINT_TRAINING}), and their units. */
+  readonly jointWith: readonly CmapssSubset[];
+  readonly jointTrainUnits: number;
   readonly testUnits: number;
   readonly informativeSensors: string[];
   readonly regimes: number;
@@ -198,6 +215,12 @@ export async function runCmapssEval(options: CmapssEvalOptions): Promise<CmapssE
     for (const p of [trainPath, testPath]) if (!existsSync(p)) throw new PrognosError('PRG_NOT_FOUND', `${p} is missing`);
     const train = readCmapssFile(trainPath);
     const test = readCmapssFile(testPath);
+    const jointWith = options.joint === false ? [] : JOINT_TRAINING[subset];
+    const companions = jointWith.flatMap((other) => {
+      const path = join(options.dataDir, `train_${other}.txt`);
+      if (!existsSync(path)) throw new PrognosError('PRG_NOT_FOUND', `${path} is missing: ${subset} also trains on it (joint: false trains ${subset} on its own file only)`);
+      return readCmapssFile(path);
+    });
     const cap = options.rulCap ?? defaultRulCap(train);
     const config: CmapssModelConfig = {
       ...defaultModelConfig(train, shared),
@@ -205,14 +228,15 @@ export async function runCmapssEval(options: CmapssEvalOptions): Promise<CmapssE
       ...(options.maxTrainingRul !== undefined && { maxTrainingRul: options.maxTrainingRul }),
       ...(options.refit !== undefined && { refit: options.refit }),
     };
-    log(`${subset}: ${train.length} training units, ${test.length} test units, target min(RUL, ${cap})`);
+    const joined = jointWith.length > 0 ? ` (+ ${companions.length} from ${jointWith.map((o) => `train_${o}`).join(', ')})` : '';
+    log(`${subset}: ${train.length} training units${joined}, ${test.length} test units, target min(RUL, ${cap})`);
 
     let started = performance.now();
-    const cv = folds >= 2 ? crossValidate(train, { folds, draws, seed, cap, config, log: (l) => log(`${subset}: ${l}`) }) : null;
+    const cv = folds >= 2 ? crossValidate(train, { folds, draws, seed, cap, config, alsoTrainOn: companions, log: (l) => log(`${subset}: ${l}`) }) : null;
     const cvSeconds = (performance.now() - started) / 1000;
 
     started = performance.now();
-    const fitted = fitCmapssPipeline(train, cap, config);
+    const fitted = fitCmapssPipeline([...train, ...companions], cap, config);
     const trainSeconds = (performance.now() - started) / 1000;
     const predictions = test.map((u) => predictAt(fitted, featurise(fitted, u), u.cycles.length - 1));
     const predictionsFile = join(options.outDir, `predictions_${subset}.txt`);
@@ -231,6 +255,8 @@ export async function runCmapssEval(options: CmapssEvalOptions): Promise<CmapssE
       rulCap: cap,
       model: config,
       trainUnits: train.length,
+      jointWith,
+      jointTrainUnits: companions.length,
       testUnits: test.length,
       informativeSensors: fitted.scaler.informative.map(sensorName),
       regimes: regimeCount(fitted.scaler),
@@ -264,6 +290,12 @@ export async function runCmapssEval(options: CmapssEvalOptions): Promise<CmapssE
         rulCap: options.rulCap ?? null,
         window:
           'causal rolling features over up to the longest window of past cycles (see subsets[].model.features); shorter histories use the cycles available (no padding)',
+        training:
+          options.joint === false
+            ? "each subset's own training file"
+            : `each subset's own training file, plus (joint training) ${CMAPSS_SUBSETS.filter((x) => JOINT_TRAINING[x].length > 0)
+                .map((x) => `${JOINT_TRAINING[x].map((o) => `train_${o}`).join(', ')} for ${x}`)
+                .join(' and ')}; CV holds out units of the subset's own file only`,
         test: 'one prediction per test unit at its last observed cycle',
         cv: `${folds} folds of whole training units; each held-out unit cut at ${draws} seeded random cycles (true RUL uniform on 1..min(len−${MIN_OBSERVED}, 145 or 195)); RMSE over all cuts, Score = mean over draws of the sum over units, against the uncapped true RUL`,
         classification: `fails within ${FAIL_HORIZON} cycles: alarm when predicted RUL ≤ threshold (threshold F1-best on CV predictions, cross-fitted across folds for the CV figures), positive when true RUL ≤ ${FAIL_HORIZON}`,
@@ -400,11 +432,12 @@ export function fitCmapssPipeline(units: readonly CmapssUnit[], cap: number, con
   const labels = new Float64Array(nRows);
   const groups = new Int32Array(nRows);
   let r = 0;
-  units.forEach((u, i) => {
+  units.forEach((_, i) => {
     for (const t of kept[i]!) {
       features.set(perUnit[i]!.subarray(t * d, t * d + d), r * d);
       labels[r] = targets[i]![t]!;
-      groups[r] = u.unit;
+      // By position: units of files trained on jointly reuse each other's numbers.
+      groups[r] = i;
       r++;
     }
   });
@@ -485,10 +518,15 @@ export interface CrossValidationOptions {
   readonly seed: number;
   readonly cap: number;
   readonly config: CmapssModelConfig;
+  /** Units added to every fold's training set and never held out (joint training). Default none. */
+  readonly alsoTrainOn?: readonly CmapssUnit[];
   readonly log?: (line: string) => void;
 }
 
-/** Unit-wise K-fold CV on training units, each held-out unit predicted at `draws` truncation points. */
+/**
+ * Unit-wise K-fold CV on training units, each held-out unit predicted at `draws` truncation points;
+ * every fold also trains on `alsoTrainOn`.
+ */
 export function crossValidate(units: readonly CmapssUnit[], o: CrossValidationOptions): CvMetrics {
   if (units.length < o.folds) throw new PrognosError('PRG_BAD_REQUEST', `${o.folds} folds need at least ${o.folds} units, got ${units.length}`);
   const maxTrueRul = maxTestRul(units);
@@ -511,11 +549,7 @@ export function crossValidate(units: readonly CmapssUnit[], o: CrossValidationOp
   const treesPerFold: number[] = [];
   foldUnits.forEach((held, f) => {
     const heldSet = new Set(held);
-    const fitted = fitCmapssPipeline(
-      units.filter((_, i) => !heldSet.has(i)),
-      o.cap,
-      o.config,
-    );
+    const fitted = fitCmapssPipeline([...units.filter((_, i) => !heldSet.has(i)), ...(o.alsoTrainOn ?? [])], o.cap, o.config);
     treesPerFold.push(fitted.models.reduce((a, m) => a + m.trees.length, 0) / fitted.models.length);
     for (const i of held) {
       const u = units[i]!;

@@ -485,6 +485,10 @@ describe('prognos eval cmapss pipeline', () => {
     writeFileSync(join(data, 'test_FD002.txt'), test.text);
     const out = join(tempDir(), 'out');
 
+    // FD002 also trains on FD004's training file (joint training): without it the run stops.
+    await assert.rejects(runCmapssEval({ dataDir: data, outDir: out, subsets: ['FD002'], quick: true }), (e: unknown) => isPrognosError(e, 'PRG_NOT_FOUND') && /train_FD004\.txt is missing/.test((e as Error).message));
+    writeFileSync(join(data, 'train_FD004.txt'), syntheticText({ units: 12, regimes: 6, seed: 25 }).text);
+
     const summary = await runCmapssEval({ dataDir: data, outDir: out, subsets: ['FD002'], quick: true });
     const text = readFileSync(join(out, 'predictions_FD002.txt'), 'utf8');
     const lines = text.split('\n');
@@ -494,7 +498,12 @@ describe('prognos eval cmapss pipeline', () => {
     const s = summary.subsets[0]!;
     assert.equal(s.regimes, 6);
     assert.equal(s.test, null);
+    // CV scores FD002's own units only; FD004's 12 are in every fold's training set.
     assert.ok(s.cv && s.cv.n === 16 * 2 && Number.isFinite(s.cv.rmse) && s.cv.rmse > 0);
+    assert.deepEqual(s.jointWith, ['FD004']);
+    assert.equal(s.trainUnits, 16);
+    assert.equal(s.jointTrainUnits, 12);
+    assert.match(String(summary.protocol.training), /train_FD004 for FD002/);
     const json = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     assert.equal(json.subsets[0].subset, 'FD002');
     // Six operating conditions: the multi-condition cap and model, recorded per subset.
@@ -513,6 +522,15 @@ describe('prognos eval cmapss pipeline', () => {
     assert.ok(scored.subsets[0]!.test);
     assert.ok(Math.abs(scored.subsets[0]!.test.rmse - expected.rmse) < 0.01);
     assert.equal(scored.subsets[0]!.cv, null);
+
+    // joint: false trains on FD002's own file: another model, other predictions.
+    const alone = await runCmapssEval({ dataDir: data, outDir: out, subsets: ['FD002'], quick: true, folds: 0, joint: false });
+    assert.deepEqual(alone.subsets[0]!.jointWith, []);
+    assert.equal(alone.subsets[0]!.jointTrainUnits, 0);
+    assert.equal(alone.protocol.training, "each subset's own training file");
+    const alonePredictions = readFileSync(join(out, 'predictions_FD002.txt'), 'utf8').trim().split('\n').map(Number);
+    assert.equal(alonePredictions.length, 9);
+    assert.notDeepEqual(alonePredictions, predictions);
   });
 
   it('single-condition subsets keep the default features and every training cycle', () => {
