@@ -27,7 +27,7 @@ export function registerEval(program: Command): void {
     .command('cmapss')
     .description(
       'NASA C-MAPSS: unit-wise K-fold CV on each training file, then a model on the full training file predicting each test unit at its last cycle ' +
-        '(target min(RUL, 125) single-condition, min(RUL, 175) multi-condition; FD002 and FD004 also train on each other\'s training file). Writes predictions_FD00x.txt and summary.json; scores the test set too if RUL_FD00x.txt is in --data.',
+        '(target min(RUL, 125) single-condition, min(RUL, 175) multi-condition; each subset also trains on the other three training files). Writes predictions_FD00x.txt and summary.json; scores the test set too if RUL_FD00x.txt is in --data.',
     )
     .requiredOption('--data <dir>', 'folder with train_FD00x.txt and test_FD00x.txt')
     .requiredOption('--out <dir>', 'folder for predictions_FD00x.txt and summary.json (created)')
@@ -39,7 +39,7 @@ export function registerEval(program: Command): void {
     .option('--rul-cap <n>', 'piecewise-linear target cap for every subset (default 125 single-condition, 175 multi-condition)')
     .option('--max-depth <n>', 'tree depth (default 5)')
     .option('--learning-rate <x>', 'shrinkage (default 0.05)')
-    .option('--no-joint', "train each subset on its own training file only (default: FD002 and FD004 also train on each other's)")
+    .option('--no-joint', "train each subset on its own training file only (default: also on the other three training files)")
     .option('--quick', 'few shallow trees, one model, 2 folds × 2 draws: a smoke run')
     .action(async (opts: CmapssCliOptions) => {
       const subsets = opts.subsets.split(',').map((s) => s.trim().toUpperCase());

@@ -485,7 +485,9 @@ describe('prognos eval cmapss pipeline', () => {
     writeFileSync(join(data, 'test_FD002.txt'), test.text);
     const out = join(tempDir(), 'out');
 
-    // FD002 also trains on FD004's training file (joint training): without it the run stops.
+    // FD002 also trains on the other three training files (joint training): without one the run stops.
+    writeFileSync(join(data, 'train_FD001.txt'), syntheticText({ units: 5, regimes: 1, seed: 26 }).text);
+    writeFileSync(join(data, 'train_FD003.txt'), syntheticText({ units: 4, regimes: 1, seed: 27 }).text);
     await assert.rejects(runCmapssEval({ dataDir: data, outDir: out, subsets: ['FD002'], quick: true }), (e: unknown) => isPrognosError(e, 'PRG_NOT_FOUND') && /train_FD004\.txt is missing/.test((e as Error).message));
     writeFileSync(join(data, 'train_FD004.txt'), syntheticText({ units: 12, regimes: 6, seed: 25 }).text);
 
@@ -498,12 +500,12 @@ describe('prognos eval cmapss pipeline', () => {
     const s = summary.subsets[0]!;
     assert.equal(s.regimes, 6);
     assert.equal(s.test, null);
-    // CV scores FD002's own units only; FD004's 12 are in every fold's training set.
+    // CV scores FD002's own units only; the other files' 5 + 4 + 12 are in every fold's training set.
     assert.ok(s.cv && s.cv.n === 16 * 2 && Number.isFinite(s.cv.rmse) && s.cv.rmse > 0);
-    assert.deepEqual(s.jointWith, ['FD004']);
+    assert.deepEqual(s.jointWith, ['FD001', 'FD003', 'FD004']);
     assert.equal(s.trainUnits, 16);
-    assert.equal(s.jointTrainUnits, 12);
-    assert.match(String(summary.protocol.training), /train_FD004 for FD002/);
+    assert.equal(s.jointTrainUnits, 5 + 4 + 12);
+    assert.match(String(summary.protocol.training), /for FD002 train_FD001, train_FD003, train_FD004;/);
     const json = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     assert.equal(json.subsets[0].subset, 'FD002');
     // Six operating conditions: the multi-condition cap and model, recorded per subset.
@@ -575,11 +577,13 @@ describe('C-MAPSS real data (skipped when ../shared/datasets/cmapss is absent)',
     assert.ok(informative.includes(11) && informative.includes(13), 'Ps30 and NRf kept');
   });
 
-  it('FD001 --quick: 100 predictions and a CV RMSE well below the spread of the labels', async () => {
+  it('FD001 --quick: 100 predictions, trained with the other three files, and a CV RMSE well below the spread of the labels', async () => {
     const out = tempDir();
     const summary = await runCmapssEval({ dataDir: REAL_DATA, outDir: out, subsets: ['FD001'], quick: true });
     const lines = readFileSync(join(out, 'predictions_FD001.txt'), 'utf8').trim().split('\n');
     assert.equal(lines.length, 100);
+    // Trained jointly with the other three training files: 260 + 100 + 249 units.
+    assert.equal(summary.subsets[0]!.jointTrainUnits, 609);
     const cv = summary.subsets[0]!.cv!;
     assert.ok(cv.rmse < 25, `quick CV RMSE ${cv.rmse}`);
     assert.ok(cv.alarm.f1 > 0.7, `quick CV F1 ${cv.alarm.f1}`);
