@@ -224,7 +224,7 @@ export async function runCmapssEval(options: CmapssEvalOptions): Promise<CmapssE
     const jointWith = options.joint === false ? [] : JOINT_TRAINING[subset];
     const companions = jointWith.flatMap((other) => {
       const path = join(options.dataDir, `train_${other}.txt`);
-      if (!existsSync(path)) throw new PrognosError('PRG_NOT_FOUND', `${path} is missing: ${subset} also trains on it (joint: false trains ${subset} on its own file only)`);
+      if (!existsSync(path)) throw new PrognosError('PRG_NOT_FOUND', `${path} is missing: ${subset} also trains on it (--no-joint, or joint: false, trains ${subset} on its own file only)`);
       return readCmapssFile(path);
     });
     const cap = options.rulCap ?? defaultRulCap(train);
