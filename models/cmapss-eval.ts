@@ -214,19 +214,27 @@ export async function runCmapssEval(options: CmapssEvalOptions): Promise<CmapssE
   };
   mkdirSync(options.outDir, { recursive: true });
 
+  // Each training file is parsed once per run, however many subsets train on it.
+  const trainingFiles = new Map<CmapssSubset, CmapssUnit[]>();
+  const readTraining = (subset: CmapssSubset): CmapssUnit[] => {
+    let units = trainingFiles.get(subset);
+    if (!units) trainingFiles.set(subset, (units = readCmapssFile(join(options.dataDir, `train_${subset}.txt`))));
+    return units;
+  };
+
   const results: SubsetSummary[] = [];
   for (const subset of subsets) {
     const trainPath = join(options.dataDir, `train_${subset}.txt`);
     const testPath = join(options.dataDir, `test_${subset}.txt`);
     for (const p of [trainPath, testPath]) if (!existsSync(p)) throw new PrognosError('PRG_NOT_FOUND', `${p} is missing`);
-    const train = readCmapssFile(trainPath);
-    const test = readCmapssFile(testPath);
     const jointWith = options.joint === false ? [] : JOINT_TRAINING[subset];
-    const companions = jointWith.flatMap((other) => {
+    for (const other of jointWith) {
       const path = join(options.dataDir, `train_${other}.txt`);
       if (!existsSync(path)) throw new PrognosError('PRG_NOT_FOUND', `${path} is missing: ${subset} also trains on it (--no-joint, or joint: false, trains ${subset} on its own file only)`);
-      return readCmapssFile(path);
-    });
+    }
+    const train = readTraining(subset);
+    const test = readCmapssFile(testPath);
+    const companions = jointWith.flatMap(readTraining);
     const cap = options.rulCap ?? defaultRulCap(train);
     const config: CmapssModelConfig = {
       ...defaultModelConfig(train, shared),
