@@ -63,8 +63,10 @@ export function defaultModelConfig(units: readonly CmapssUnit[], shared: Pick<Cm
  * four. They are the same simulated engine model: FD001/FD003 fly one of the six operating
  * conditions of FD002/FD004 (the regime clustering puts them there), FD001/FD002 fail by HPC
  * degradation and FD003/FD004 by HPC or fan degradation, so every file's run-to-failure engines
- * are more examples for the others. One model, CV RMSE means over seeds 1–3 (bench/cmapss.md,
- * session 6): FD004 18.53 → 17.02 with all four files (17.53 with FD002's only).
+ * are more examples for the others. The cap, the training-row rule and the features stay those of
+ * the subset's own file ({@link defaultRulCap}, {@link defaultModelConfig}). One model, CV RMSE
+ * means over seeds 1–3 (bench/cmapss.md, session 6): FD004 18.53 → 17.02 with all four files
+ * (17.53 with FD002's only).
  */
 export const JOINT_TRAINING: Readonly<Record<CmapssSubset, readonly CmapssSubset[]>> = {
   FD001: ['FD002', 'FD003', 'FD004'],
@@ -214,22 +216,23 @@ export async function runCmapssEval(options: CmapssEvalOptions): Promise<CmapssE
   };
   mkdirSync(options.outDir, { recursive: true });
 
+  const trainPathOf = (subset: CmapssSubset): string => join(options.dataDir, `train_${subset}.txt`);
   // Each training file is parsed once per run, however many subsets train on it.
   const trainingFiles = new Map<CmapssSubset, CmapssUnit[]>();
   const readTraining = (subset: CmapssSubset): CmapssUnit[] => {
     let units = trainingFiles.get(subset);
-    if (!units) trainingFiles.set(subset, (units = readCmapssFile(join(options.dataDir, `train_${subset}.txt`))));
+    if (!units) trainingFiles.set(subset, (units = readCmapssFile(trainPathOf(subset))));
     return units;
   };
 
   const results: SubsetSummary[] = [];
   for (const subset of subsets) {
-    const trainPath = join(options.dataDir, `train_${subset}.txt`);
+    const trainPath = trainPathOf(subset);
     const testPath = join(options.dataDir, `test_${subset}.txt`);
     for (const p of [trainPath, testPath]) if (!existsSync(p)) throw new PrognosError('PRG_NOT_FOUND', `${p} is missing`);
     const jointWith = options.joint === false ? [] : JOINT_TRAINING[subset];
     for (const other of jointWith) {
-      const path = join(options.dataDir, `train_${other}.txt`);
+      const path = trainPathOf(other);
       if (!existsSync(path)) throw new PrognosError('PRG_NOT_FOUND', `${path} is missing: ${subset} also trains on it (--no-joint, or joint: false, trains ${subset} on its own file only)`);
     }
     const train = readTraining(subset);
