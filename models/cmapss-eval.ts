@@ -216,6 +216,7 @@ export async function runCmapssEval(options: CmapssEvalOptions): Promise<CmapssE
   };
   mkdirSync(options.outDir, { recursive: true });
 
+  const jointWithOf = (subset: CmapssSubset): readonly CmapssSubset[] => (options.joint === false ? [] : JOINT_TRAINING[subset]);
   const trainPathOf = (subset: CmapssSubset): string => join(options.dataDir, `train_${subset}.txt`);
   // Each training file is parsed once per run, however many subsets train on it.
   const trainingFiles = new Map<CmapssSubset, CmapssUnit[]>();
@@ -230,7 +231,7 @@ export async function runCmapssEval(options: CmapssEvalOptions): Promise<CmapssE
     const trainPath = trainPathOf(subset);
     const testPath = join(options.dataDir, `test_${subset}.txt`);
     for (const p of [trainPath, testPath]) if (!existsSync(p)) throw new PrognosError('PRG_NOT_FOUND', `${p} is missing`);
-    const jointWith = options.joint === false ? [] : JOINT_TRAINING[subset];
+    const jointWith = jointWithOf(subset);
     for (const other of jointWith) {
       const path = trainPathOf(other);
       if (!existsSync(path)) throw new PrognosError('PRG_NOT_FOUND', `${path} is missing: ${subset} also trains on it (--no-joint, or joint: false, trains ${subset} on its own file only)`);
@@ -310,7 +311,7 @@ export async function runCmapssEval(options: CmapssEvalOptions): Promise<CmapssE
         training:
           options.joint === false
             ? "each subset's own training file"
-            : `each subset's own training file and, jointly, ${subsets.map((x) => `for ${x} ${JOINT_TRAINING[x].map((o) => `train_${o}`).join(', ')}`).join('; ')}; CV holds out units of the subset's own file only`,
+            : `each subset's own training file and, jointly, ${subsets.map((x) => `for ${x} ${jointWithOf(x).map((o) => `train_${o}`).join(', ')}`).join('; ')}; CV holds out units of the subset's own file only`,
         test: 'one prediction per test unit at its last observed cycle',
         cv: `${folds} folds of whole training units; each held-out unit cut at ${draws} seeded random cycles (true RUL uniform on 1..min(len−${MIN_OBSERVED}, 145 or 195)); RMSE over all cuts, Score = mean over draws of the sum over units, against the uncapped true RUL`,
         classification: `fails within ${FAIL_HORIZON} cycles: alarm when predicted RUL ≤ threshold (threshold F1-best on CV predictions, cross-fitted across folds for the CV figures), positive when true RUL ≤ ${FAIL_HORIZON}`,
